@@ -1,0 +1,12 @@
+//! ferrocket: a Rust NameServer and Broker, wire- and disk-compatible with Apache RocketMQ 4.9.7.
+//!
+//! Layers, arrows pointing down only:
+//! `namesrv`, `broker` -> `store` -> `protocol` -> `remoting`; `fastjson` and `config` are leaves
+//! used by all of them.
+
+pub mod config;
+pub mod fastjson;
+pub mod namesrv;
+pub mod protocol;
+pub mod remoting;
+pub mod store;
