@@ -10,3 +10,5 @@ pub mod namesrv;
 pub mod protocol;
 pub mod remoting;
 pub mod store;
+#[doc(hidden)]
+pub mod testkit;

@@ -1,2 +1,4 @@
 //! The message store: mapped files, CommitLog, ConsumeQueue, IndexFile, checkpoint, recovery,
 //! flush and retention, byte-compatible with Java 4.9.7. No network code lives here.
+
+pub mod dispatch;
