@@ -3,6 +3,8 @@
 
 use crate::remoting::ExtFields;
 
+pub mod header;
+
 /// Why an `extFields` map could not be read into a typed header. The message texts are Java's
 /// (`RemotingCommand.decodeCommandCustomHeader`), because clients show them to users.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -11,6 +13,9 @@ pub enum HeaderError {
     Missing(&'static str),
     #[error("the custom field <{field}> has an invalid value <{value}>")]
     Invalid { field: &'static str, value: String },
+    /// The header's `checkFields()` refused it; the text is Java's exception message.
+    #[error("{0}")]
+    Rejected(String),
 }
 
 /// A typed custom header: one struct per request or response header class of the Java code.
