@@ -3,3 +3,5 @@
 
 pub mod dispatch;
 pub mod java_hash;
+pub mod mapped_file;
+pub mod mapped_file_queue;
