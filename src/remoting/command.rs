@@ -160,7 +160,10 @@ impl ExtFields {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Sets `key`, replacing an existing value in place (its position is kept).
@@ -232,7 +235,11 @@ impl RemotingCommand {
     }
 
     /// A response to `request`: same opaque and serialize type, the response flag set.
-    pub fn response_to(request: &RemotingCommand, code: i32, remark: Option<String>) -> RemotingCommand {
+    pub fn response_to(
+        request: &RemotingCommand,
+        code: i32,
+        remark: Option<String>,
+    ) -> RemotingCommand {
         RemotingCommand {
             code,
             language: LanguageCode::Java,
