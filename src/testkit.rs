@@ -13,7 +13,13 @@ pub fn golden_dir() -> Option<PathBuf> {
     candidates
         .into_iter()
         .flatten()
-        .map(|p| if p.join("rocketmq-4.9.7").is_dir() { p.join("rocketmq-4.9.7") } else { p })
+        .map(|p| {
+            if p.join("rocketmq-4.9.7").is_dir() {
+                p.join("rocketmq-4.9.7")
+            } else {
+                p
+            }
+        })
         .find(|p| p.join("README.md").is_file() && p.join("frames").is_dir())
 }
 
