@@ -4,3 +4,4 @@
 pub mod dispatch;
 pub mod index;
 pub mod java_hash;
+pub mod metadata;
