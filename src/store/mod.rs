@@ -4,4 +4,6 @@
 pub mod dispatch;
 pub mod index;
 pub mod java_hash;
+pub mod mapped_file;
+pub mod mapped_file_queue;
 pub mod metadata;

@@ -1,0 +1,4 @@
+//! The Broker: configuration, request handlers, client and topic management, and the loops that
+//! keep it registered with its NameServers.
+
+pub mod config;
