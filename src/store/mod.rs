@@ -6,3 +6,4 @@ pub mod index;
 pub mod java_hash;
 pub mod mapped_file;
 pub mod mapped_file_queue;
+pub mod metadata;
