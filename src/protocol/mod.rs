@@ -1,9 +1,11 @@
 //! Typed request/response headers and JSON bodies for every request code. The conversion between
 //! a header struct and the `extFields` string map happens here and nowhere else.
 
-use crate::remoting::ExtFields;
-
 pub mod header;
+pub mod heartbeat;
+pub mod topic;
+
+use crate::remoting::ExtFields;
 
 /// Why an `extFields` map could not be read into a typed header. The message texts are Java's
 /// (`RemotingCommand.decodeCommandCustomHeader`), because clients show them to users.
