@@ -3,3 +3,4 @@
 
 pub mod client_manager;
 pub mod config;
+pub mod topic_manager;
