@@ -4,7 +4,12 @@
 //! BrokerConfig, NettyServerConfig, NettyClientConfig and MessageStoreConfig alike), and a key
 //! nobody knows is a warning, never a start-up failure.
 
+mod env;
+pub mod netty;
 pub mod properties;
+
+pub use env::{cpus, env_default, local_address, local_host_name, user_home};
+pub use netty::{NettyClientConfig, NettyServerConfig};
 
 use std::path::Path;
 

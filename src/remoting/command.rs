@@ -10,6 +10,11 @@ pub const FLAG_ONEWAY: i32 = 0b10;
 /// The version ferrocket puts in the commands it originates: `MQVersion.Version.V4_9_7.ordinal()`.
 pub const CURRENT_VERSION: i32 = 407;
 
+use super::code::response_code::{
+    REQUEST_CODE_NOT_SUPPORTED as REMOTING_REQUEST_CODE_NOT_SUPPORTED,
+    SYSTEM_BUSY as REMOTING_SYSTEM_BUSY, SYSTEM_ERROR as REMOTING_SYSTEM_ERROR,
+};
+
 /// How a frame's header is encoded: the high byte of the frame's second int32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SerializeType {
@@ -251,6 +256,27 @@ impl RemotingCommand {
             serialize_type: request.serialize_type,
             body: None,
         }
+    }
+
+    /// REQUEST_CODE_NOT_SUPPORTED with Java's remark (`NettyRemotingAbstract`), leading space
+    /// included: `" request type 999 not supported"`.
+    pub fn request_code_not_supported(request: &RemotingCommand) -> RemotingCommand {
+        let remark = format!(" request type {} not supported", request.code);
+        RemotingCommand::response_to(request, REMOTING_REQUEST_CODE_NOT_SUPPORTED, Some(remark))
+    }
+
+    /// SYSTEM_ERROR with the given remark (Java puts a short exception description there).
+    pub fn system_error(request: &RemotingCommand, remark: impl Into<String>) -> RemotingCommand {
+        RemotingCommand::response_to(request, REMOTING_SYSTEM_ERROR, Some(remark.into()))
+    }
+
+    /// SYSTEM_BUSY with Java's flow-control remark for an overloaded server.
+    pub fn system_busy(request: &RemotingCommand) -> RemotingCommand {
+        RemotingCommand::response_to(
+            request,
+            REMOTING_SYSTEM_BUSY,
+            Some("[OVERLOAD]system busy, start flow control for a while".to_string()),
+        )
     }
 
     pub fn is_response(&self) -> bool {
