@@ -30,3 +30,28 @@ pub trait CommandHeader: Sized {
 }
 
 pub mod body;
+
+/// Reads a request's typed header. On failure, the response Java sends when
+/// `decodeCommandCustomHeader` throws: SYSTEM_ERROR with the exception's description.
+pub fn decode_header<H: CommandHeader>(
+    request: &crate::remoting::RemotingCommand,
+) -> Result<H, crate::remoting::RemotingCommand> {
+    let empty = ExtFields::new();
+    H::from_ext_fields(request.ext_fields.as_ref().unwrap_or(&empty)).map_err(|e| {
+        crate::remoting::RemotingCommand::system_error(
+            request,
+            format!("org.apache.rocketmq.remoting.exception.RemotingCommandException: {e}"),
+        )
+    })
+}
+
+/// A response to `request` carrying `header` as its `extFields`.
+pub fn response_with_header<H: CommandHeader>(
+    request: &crate::remoting::RemotingCommand,
+    code: i32,
+    remark: Option<String>,
+    header: &H,
+) -> crate::remoting::RemotingCommand {
+    crate::remoting::RemotingCommand::response_to(request, code, remark)
+        .with_ext_fields(header.to_ext_fields())
+}
