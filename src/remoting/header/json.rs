@@ -57,43 +57,65 @@ fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// fastjson's string escaping for double-quoted output without BrowserCompatible.
+/// fastjson's string escaping for double-quoted output without BrowserCompatible: `"` and `\\`
+/// and the control characters with a short form get it, other control characters, DEL and the
+/// JavaScript line separators U+2028/U+2029 become `\\uXXXX`; everything else is written as is.
 // TODO(remoting): replace with `crate::fastjson::escape_into` once it lands in main.
 fn escape_into(out: &mut String, s: &str) {
-    let mut start = 0;
-    for (i, ch) in s.char_indices() {
-        let short = match ch {
-            '"' => Some('"'),
-            '\\' => Some('\\'),
-            '\u{8}' => Some('b'),
-            '\t' => Some('t'),
-            '\n' => Some('n'),
-            '\u{c}' => Some('f'),
-            '\r' => Some('r'),
-            _ => None,
+    let bytes = s.as_bytes();
+    let mut done = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Byte scan: every byte needing care is ASCII, or starts U+2028/U+2029 (E2 80 A8/A9).
+        let (escaped, len): (Escape, usize) = match b {
+            b'"' => (Escape::Short('"'), 1),
+            b'\\' => (Escape::Short('\\'), 1),
+            0x08 => (Escape::Short('b'), 1),
+            b'\t' => (Escape::Short('t'), 1),
+            b'\n' => (Escape::Short('n'), 1),
+            0x0C => (Escape::Short('f'), 1),
+            b'\r' => (Escape::Short('r'), 1),
+            0x00..=0x1F | 0x7F => (Escape::Unicode(u32::from(b)), 1),
+            0xE2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+            {
+                let low = bytes.get(i + 2).map_or(0, |&b| u32::from(b) - 0xA8);
+                (Escape::Unicode(0x2028 + low), 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
         };
-        let unicode = short.is_none()
-            && (ch < '\u{20}' || ch == '\u{7f}' || ch == '\u{2028}' || ch == '\u{2029}');
-        if short.is_none() && !unicode {
-            continue;
-        }
-        out.push_str(&s[start..i]);
-        start = i + ch.len_utf8();
+        // `i` and `done` sit on char boundaries: both only ever follow whole escaped sequences.
+        out.push_str(s.get(done..i).unwrap_or_default());
         out.push('\\');
-        match short {
-            Some(c) => out.push(c),
-            None => {
+        match escaped {
+            Escape::Short(c) => out.push(c),
+            Escape::Unicode(u) => {
                 use std::fmt::Write;
-                let _ = write!(out, "u{:04X}", ch as u32);
+                let _ = write!(out, "u{u:04X}");
             }
         }
+        i += len;
+        done = i;
     }
-    out.push_str(&s[start..]);
+    out.push_str(s.get(done..).unwrap_or_default());
+}
+
+enum Escape {
+    Short(char),
+    Unicode(u32),
 }
 
 /// Decodes a JSON header. The returned command has no body and `serialize_type` Json.
 pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
-    let text = String::from_utf8_lossy(header);
+    // The strict check is much faster than the lossy one; fall back only when needed.
+    let text = match std::str::from_utf8(header) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(header),
+    };
     let mut de = serde_json::Deserializer::from_str(&text);
     let cmd = HeaderSeed
         .deserialize(&mut de)
@@ -304,10 +326,10 @@ mod tests {
             r#"{"code":105,"flag":0,"language":"JAVA","opaque":7,"serializeTypeCurrentRPC":"JSON","version":407}"#
         );
         cmd.ext_fields = Some(ExtFields::new());
-        cmd.remark = Some("a\"b\\c\nd\u{1}\u{7f}é".into());
+        cmd.remark = Some("a\"b\\c\nd\u{1}\u{7f}é\u{2028}\u{2029}\u{2027}/".into());
         assert_eq!(
             encoded(&cmd),
-            r#"{"code":105,"extFields":{},"flag":0,"language":"JAVA","opaque":7,"remark":"a\"b\\c\nd\u0001\u007Fé","serializeTypeCurrentRPC":"JSON","version":407}"#
+            r#"{"code":105,"extFields":{},"flag":0,"language":"JAVA","opaque":7,"remark":"a\"b\\c\nd\u0001\u007Fé\u2028\u2029‧/","serializeTypeCurrentRPC":"JSON","version":407}"#
         );
         let mut ext = ExtFields::new();
         ext.insert("topic", "T");
