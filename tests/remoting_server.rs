@@ -495,3 +495,29 @@ async fn frames_split_at_every_byte_are_reassembled() {
     assert_eq!(response.opaque, 5);
     assert_eq!(response.body.as_deref(), Some(&[7u8; 300][..]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_until_returns_when_the_signal_fires() {
+    let server = RemotingServer::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        TestProcessor::new(),
+        ServerConfig::default(),
+    )
+    .await
+    .unwrap();
+    let addr = server.local_addr().unwrap().to_string();
+    let (fire, signal) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(server.serve_until(async move {
+        let _ = signal.await;
+    }));
+    let client = RemotingClient::new(ClientConfig::default());
+    client
+        .invoke(&addr, request(ECHO, &[]), LONG)
+        .await
+        .unwrap();
+    fire.send(()).unwrap();
+    tokio::time::timeout(LONG, served)
+        .await
+        .expect("serve_until returns")
+        .unwrap();
+}

@@ -58,6 +58,13 @@ struct ClientInner<P> {
     shutdown: CancellationToken,
 }
 
+impl<P> Drop for ClientInner<P> {
+    /// The last clone of a client going away closes its connections.
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
 impl RemotingClient<NotSupported> {
     /// A client answering server-initiated requests with REQUEST_CODE_NOT_SUPPORTED.
     pub fn new(config: ClientConfig) -> Self {

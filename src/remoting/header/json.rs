@@ -192,6 +192,13 @@ impl<'de> de::Deserialize<'de> for LenientInt {
                     .map(LenientInt)
                     .map_err(|_| E::custom(format!("int out of range: {v}")))
             }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LenientInt, E> {
+                if v.fract() == 0.0 && v >= f64::from(i32::MIN) && v <= f64::from(i32::MAX) {
+                    Ok(LenientInt(v as i32))
+                } else {
+                    Err(E::custom(format!("not an int: {v}")))
+                }
+            }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientInt, E> {
                 v.trim()
                     .parse()
@@ -343,7 +350,7 @@ mod tests {
 
     #[test]
     fn reads_liberally() {
-        let text = br#" {"version":"399","extFields":{"n":12,"b":true,"x":null,"o":{"k":[1]},"s":"v"},
+        let text = br#" {"version":"399","opaque":2.0,"extFields":{"n":12,"b":true,"x":null,"o":{"k":[1]},"s":"v"},
             "language":"NODE_JS","opaque":-3,"flag":1,"code":0,"whatever":[1,{"a":2}],"remark":null} "#;
         let cmd = decode(text).unwrap();
         assert_eq!(cmd.code, 0);
