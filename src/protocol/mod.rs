@@ -1,6 +1,10 @@
 //! Typed request/response headers and JSON bodies for every request code. The conversion between
 //! a header struct and the `extFields` string map happens here and nowhere else.
 
+pub mod header;
+pub mod heartbeat;
+pub mod topic;
+
 use crate::remoting::ExtFields;
 
 /// Why an `extFields` map could not be read into a typed header. The message texts are Java's
@@ -11,6 +15,9 @@ pub enum HeaderError {
     Missing(&'static str),
     #[error("the custom field <{field}> has an invalid value <{value}>")]
     Invalid { field: &'static str, value: String },
+    /// The header's `checkFields()` refused it; the text is Java's exception message.
+    #[error("{0}")]
+    Rejected(String),
 }
 
 /// A typed custom header: one struct per request or response header class of the Java code.

@@ -2,4 +2,8 @@
 //! flush and retention, byte-compatible with Java 4.9.7. No network code lives here.
 
 pub mod dispatch;
+pub mod index;
 pub mod java_hash;
+pub mod mapped_file;
+pub mod mapped_file_queue;
+pub mod metadata;

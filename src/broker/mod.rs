@@ -1,0 +1,5 @@
+//! The Broker: configuration, request handlers, client and topic management, and the loops that
+//! keep it registered with its NameServers.
+
+pub mod client_manager;
+pub mod config;
