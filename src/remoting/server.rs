@@ -41,6 +41,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::command::RemotingCommand;
 use super::connection::{self, Connection, ConnectionConfig};
+use crate::config::NettyServerConfig;
 
 /// Handles the requests arriving on connections (server side, or server-initiated requests on
 /// a client's connections).
@@ -75,6 +76,21 @@ impl RequestProcessor for NotSupported {
 #[derive(Debug, Clone, Default)]
 pub struct ServerConfig {
     pub connection: ConnectionConfig,
+}
+
+impl From<&NettyServerConfig> for ServerConfig {
+    /// The keys of a Java server configuration ferrocket honours (the listen port is the
+    /// caller's: it binds).
+    fn from(java: &NettyServerConfig) -> Self {
+        ServerConfig {
+            connection: ConnectionConfig {
+                idle_timeout: super::client::idle_timeout(
+                    java.server_channel_max_idle_time_seconds,
+                ),
+                ..ConnectionConfig::default()
+            },
+        }
+    }
 }
 
 /// A bound server, ready to serve.
