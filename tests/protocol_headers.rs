@@ -597,3 +597,46 @@ fn check_fields_rejects_what_java_rejects() {
     topic.insert("topicFilterType", "MULTI_TAG");
     assert!(CreateTopicRequestHeader::from_ext_fields(&topic).is_ok());
 }
+
+#[test]
+fn golden_ext_fields_come_out_in_javas_hash_map_order() {
+    let Some(golden) =
+        ferrocket::testkit::golden_or_skip("golden_ext_fields_come_out_in_javas_hash_map_order")
+    else {
+        return;
+    };
+    let mut checked: BTreeMap<(bool, &str), usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for f in load_frames(&golden) {
+        let Some(ext) = &f.ext else { continue };
+        let kind = if f.is_request {
+            request_header_kind(f.request_code)
+        } else {
+            response_header_kind(f.request_code)
+        };
+        if ext.len() < 2 || (f.binary && kind.is_some_and(HeaderKind::is_fast_codec)) {
+            continue; // nothing to order, or declaration order (checked above)
+        }
+        let wire: Vec<&str> = ext.iter().map(|(k, _)| k.as_str()).collect();
+        let ours = java_ext_fields_order(kind, &to_ext(ext));
+        let ours: Vec<&str> = ours.iter().map(|(k, _)| k).collect();
+        if wire != ours {
+            failures.push(format!(
+                "{} conn {} seq {} code {}: Java {wire:?}, ours {ours:?}",
+                f.scenario, f.conn, f.seq, f.request_code
+            ));
+        }
+        *checked
+            .entry((f.binary, if f.is_request { "request" } else { "response" }))
+            .or_default() += 1;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {:?} differ:\n{}",
+        failures.len(),
+        checked,
+        failures.join("\n")
+    );
+    println!("hash-map order checked: {checked:?}");
+    assert!(checked.values().sum::<usize>() > 500, "{checked:?}");
+}
