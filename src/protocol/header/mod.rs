@@ -16,7 +16,7 @@
 //! headers) and an unparsable value (reflective decoder; the four fast-codec decoders do throw
 //! `NumberFormatException`). The field then stays null / at its default and the processor usually
 //! fails later with a NullPointerException -> SYSTEM_ERROR. ferrocket rejects such a header up
-//! front with Java's pre-4.9.5 message text ("the custom field <x> is null") instead.
+//! front, with the text Java builds (and only logs): `the custom field <x> is null`.
 //!
 //! What is here:
 //! - the header structs (re-exported from the area modules: [`namesrv`], [`send`], [`pull`],
@@ -87,6 +87,10 @@ macro_rules! command_header {
         }
 
         impl $crate::protocol::CommandHeader for $name {
+            fn kind() -> Option<$crate::protocol::header::HeaderKind> {
+                Some(Self::KIND)
+            }
+
             fn to_ext_fields(&self) -> $crate::remoting::ExtFields {
                 #[allow(unused_mut)]
                 let mut ext = $crate::remoting::ExtFields::with_capacity(Self::JAVA_FIELDS.len());

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::protocol::{CommandHeader, HeaderError};
-use crate::remoting::ExtFields;
+use crate::remoting::{ExtFields, RemotingCommand};
 
 macro_rules! header_kinds {
     ($($ty:ident),* $(,)?) => {
@@ -29,6 +29,18 @@ macro_rules! header_kinds {
             /// after decoding them (unknown keys dropped, defaults filled in).
             pub fn reencode(self, ext: &ExtFields) -> Result<ExtFields, HeaderError> {
                 match self { $(HeaderKind::$ty => $ty::from_ext_fields(ext).map(|h| h.to_ext_fields())),* }
+            }
+
+            /// Reads `ext` into this header type and [`write_header`](crate::protocol::write_header)s
+            /// it into `cmd`, beside the keys `cmd` already holds.
+            pub fn write_from(self, ext: &ExtFields, cmd: &mut RemotingCommand) -> Result<(), HeaderError> {
+                match self {
+                    $(HeaderKind::$ty => {
+                        let header = $ty::from_ext_fields(ext)?;
+                        crate::protocol::write_header(cmd, &header);
+                        Ok(())
+                    })*
+                }
             }
         }
     };
