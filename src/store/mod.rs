@@ -1,6 +1,7 @@
 //! The message store: mapped files, CommitLog, ConsumeQueue, IndexFile, checkpoint, recovery,
 //! flush and retention, byte-compatible with Java 4.9.7. No network code lives here.
 
+pub mod consume_queue;
 pub mod dispatch;
 pub mod index;
 pub mod java_hash;
