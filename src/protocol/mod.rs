@@ -2,6 +2,7 @@
 //! a header struct and the `extFields` string map happens here and nowhere else.
 
 pub mod header;
+pub mod heartbeat;
 pub mod topic;
 
 use crate::remoting::ExtFields;

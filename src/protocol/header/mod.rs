@@ -74,6 +74,7 @@ macro_rules! command_header {
 
         impl $crate::protocol::CommandHeader for $name {
             fn to_ext_fields(&self) -> $crate::remoting::ExtFields {
+                #[allow(unused_mut)]
                 let mut ext = $crate::remoting::ExtFields::with_capacity(Self::JAVA_FIELDS.len());
                 $(
                     if let Some(v) = $crate::protocol::header::HeaderField::render_field(&self.$field) {
@@ -86,6 +87,7 @@ macro_rules! command_header {
             fn from_ext_fields(
                 ext: &$crate::remoting::ExtFields,
             ) -> Result<Self, $crate::protocol::HeaderError> {
+                let _ = ext; // headers without fields read nothing
                 let header = $name {
                     $(
                         $field: match ext.get($java) {
@@ -114,4 +116,29 @@ macro_rules! command_header {
     (@missing $java:literal, default $e:expr) => { $e };
 }
 
+pub mod acl;
+pub mod admin;
+pub mod consumer;
+pub mod filtersrv;
 pub mod namesrv;
+pub mod offset;
+pub mod pull;
+pub mod query;
+pub mod send;
+pub mod table;
+pub mod transaction;
+
+pub use acl::*;
+pub use admin::*;
+pub use consumer::*;
+pub use filtersrv::*;
+pub use namesrv::*;
+pub use offset::*;
+pub use pull::*;
+pub use query::*;
+pub use send::*;
+pub use table::{
+    code_headers, extra_request_keys, extra_response_keys, request_header_kind,
+    response_header_kind, CodeHeaders, HeaderKind, CODE_HEADERS, RPC_HOOK_KEYS,
+};
+pub use transaction::*;

@@ -1,0 +1,26 @@
+//! Filter-server headers (the filter server is gone from 4.9.7's distribution; the classes remain).
+
+command_header! {
+    /// REGISTER_FILTER_SERVER (301) request.
+    pub struct RegisterFilterServerRequestHeader {
+        pub filter_server_addr: String = "filterServerAddr" (required),
+    }
+}
+
+command_header! {
+    /// REGISTER_FILTER_SERVER (301) response.
+    pub struct RegisterFilterServerResponseHeader {
+        pub broker_name: String = "brokerName" (required),
+        pub broker_id: i64 = "brokerId" (required),
+    }
+}
+
+command_header! {
+    /// REGISTER_MESSAGE_FILTER_CLASS (302).
+    pub struct RegisterMessageFilterClassRequestHeader {
+        pub consumer_group: String = "consumerGroup" (required),
+        pub topic: String = "topic" (required),
+        pub class_name: String = "className" (required),
+        pub class_crc: i32 = "classCRC" (required),
+    }
+}
