@@ -4,6 +4,7 @@
 pub mod checkpoint;
 pub mod commit_log;
 pub mod config;
+pub mod consume_queue;
 pub mod dispatch;
 pub mod flush;
 pub mod index;
