@@ -8,15 +8,13 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::queue::{ConsumeQueue, ConsumeQueueError};
+use crate::protocol::topic::{SCHEDULE_TOPIC, TRANS_OP_HALF_TOPIC};
 use crate::store::dispatch::{CommitLogDispatcher, DispatchRequest};
 
 /// Transaction type bits of `sysFlag` (Java `MessageSysFlag.getTransactionValue`).
 const TRANSACTION_TYPE_MASK: i32 = 0xC;
 const TRANSACTION_PREPARED_TYPE: i32 = 0x4;
 const TRANSACTION_ROLLBACK_TYPE: i32 = 0xC;
-
-/// The delay-message topic; its queues are never dropped by `clean_expired_queues` (Java).
-const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
 
 type Table = HashMap<String, HashMap<i32, Arc<ConsumeQueue>>>;
 
@@ -304,7 +302,7 @@ impl ConsumeQueueStore {
         let mut removed = Vec::new();
         let mut table = self.write();
         table.retain(|topic, queues| {
-            if keep(topic) || topic == SCHEDULE_TOPIC || topic == "RMQ_SYS_TRANS_OP_HALF_TOPIC" {
+            if keep(topic) || topic == SCHEDULE_TOPIC || topic == TRANS_OP_HALF_TOPIC {
                 return true;
             }
             for cq in queues.values() {
