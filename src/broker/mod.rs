@@ -3,4 +3,6 @@
 
 pub mod client_manager;
 pub mod config;
+pub mod offset_manager;
+pub mod subscription_manager;
 pub mod topic_manager;

@@ -28,3 +28,5 @@ pub trait CommandHeader: Sized {
     /// optional field takes its default, unknown keys are ignored.
     fn from_ext_fields(ext: &ExtFields) -> Result<Self, HeaderError>;
 }
+
+pub mod body;
