@@ -54,6 +54,14 @@ impl ConsumeQueueStore {
         }
     }
 
+    /// The queues of a store: `<storePathRootDir>/consumequeue`, files of
+    /// `mappedFileSizeConsumeQueue` rounded up to whole units.
+    pub fn from_store_config(
+        config: &crate::store::config::MessageStoreConfig,
+    ) -> ConsumeQueueStore {
+        ConsumeQueueStore::new(config.consume_queue_dir(), config.consume_queue_file_size())
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
