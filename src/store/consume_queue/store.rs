@@ -268,6 +268,20 @@ impl ConsumeQueueStore {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Flushes everything dispatched so far.
+    pub fn flush_all(&self) -> std::io::Result<()> {
+        self.flush(0)
+    }
+
+    /// Destroys every queue and forgets them (the CommitLog is gone: Java `destroyLogics`).
+    pub fn destroy_all(&self) {
+        let table = std::mem::take(&mut *self.write());
+        for cq in table.values().flat_map(|m| m.values()) {
+            cq.destroy();
+        }
+        self.logics_msg_timestamp.store(0, Ordering::Release);
+    }
+
     /// Deletes the files of every queue that lie wholly behind `commit_log_min_offset` (Java
     /// `CleanConsumeQueueService.deleteExpiredFiles`; the caller also tells the IndexService).
     /// Returns the number of files deleted.
