@@ -4,6 +4,7 @@
 pub mod checkpoint;
 pub mod commit_log;
 pub mod config;
+pub mod consume_queue;
 pub mod dispatch;
 pub mod flush;
 pub mod index;
@@ -12,3 +13,4 @@ pub mod mapped_file;
 pub mod mapped_file_queue;
 pub mod message;
 pub mod metadata;
+pub mod recovery;
