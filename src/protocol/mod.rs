@@ -80,26 +80,26 @@ pub fn write_header<H: CommandHeader>(cmd: &mut RemotingCommand, header: &H) {
 pub mod body;
 
 /// Reads a request's typed header. On failure, the response Java sends when
-/// `decodeCommandCustomHeader` throws: SYSTEM_ERROR with the exception's description.
-pub fn decode_header<H: CommandHeader>(
-    request: &crate::remoting::RemotingCommand,
-) -> Result<H, crate::remoting::RemotingCommand> {
-    let empty = ExtFields::new();
-    H::from_ext_fields(request.ext_fields.as_ref().unwrap_or(&empty)).map_err(|e| {
-        crate::remoting::RemotingCommand::system_error(
+/// `decodeCommandCustomHeader` throws: SYSTEM_ERROR with the exception's description. The error
+/// is the response itself, ready to return, hence its size.
+#[allow(clippy::result_large_err)]
+pub fn decode_header<H: CommandHeader>(request: &RemotingCommand) -> Result<H, RemotingCommand> {
+    read_header(request).map_err(|e| {
+        RemotingCommand::system_error(
             request,
             format!("org.apache.rocketmq.remoting.exception.RemotingCommandException: {e}"),
         )
     })
 }
 
-/// A response to `request` carrying `header` as its `extFields`.
+/// A response to `request` carrying `header` in its `extFields`, in Java's key order.
 pub fn response_with_header<H: CommandHeader>(
-    request: &crate::remoting::RemotingCommand,
+    request: &RemotingCommand,
     code: i32,
     remark: Option<String>,
     header: &H,
-) -> crate::remoting::RemotingCommand {
-    crate::remoting::RemotingCommand::response_to(request, code, remark)
-        .with_ext_fields(header.to_ext_fields())
+) -> RemotingCommand {
+    let mut response = RemotingCommand::response_to(request, code, remark);
+    write_header(&mut response, header);
+    response
 }
