@@ -329,6 +329,12 @@ impl MappedFile {
         Ok(self.flushed_position())
     }
 
+    /// `msync`s the whole mapping regardless of the positions (recovery makes re-read data
+    /// durable before it moves the checkpoint).
+    pub fn sync_all(&self) -> io::Result<()> {
+        self.map.flush()
+    }
+
     /// Borrowed view of `[pos, pos + size)` if it is below the read position.
     pub fn bytes(&self, pos: usize, size: usize) -> Option<&[u8]> {
         let end = pos.checked_add(size)?;

@@ -13,3 +13,4 @@ pub mod mapped_file;
 pub mod mapped_file_queue;
 pub mod message;
 pub mod metadata;
+pub mod recovery;
