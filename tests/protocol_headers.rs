@@ -696,3 +696,70 @@ fn golden_write_header_reproduces_javas_key_order() {
     );
     assert_eq!(checked, 563 + 263, "every frame the round-trip test covers");
 }
+
+/// Untrusted input: every header type, fed maps of its own keys with hostile values (and some
+/// missing), must answer Ok or a HeaderError - never panic - and what it accepts must re-read to
+/// the same map (decoding is a projection).
+#[test]
+fn hostile_ext_fields_never_panic_and_decoding_is_idempotent() {
+    let values = [
+        "",
+        " ",
+        "0",
+        "-1",
+        "+1",
+        "2147483648",
+        "-9223372036854775809",
+        "9223372036854775807",
+        "true",
+        "TRUE",
+        "1e3",
+        "NaN",
+        "٣",
+        "\u{0}",
+        "a\u{1}b\u{2}",
+        "x".repeat(70_000).leak(),
+        "SINGLE_TAG",
+        "8",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for kind in HeaderKind::ALL {
+        for _ in 0..300 {
+            let mut ext = ExtFields::new();
+            for field in kind.java_fields() {
+                if next() % 5 != 0 {
+                    ext.insert(*field, values[(next() % values.len() as u64) as usize]);
+                }
+            }
+            if next() % 3 == 0 {
+                ext.insert("unknownKey", "v");
+            }
+            match kind.reencode(&ext) {
+                Ok(once) => {
+                    accepted += 1;
+                    let twice = kind
+                        .reencode(&once)
+                        .expect("a header's own output reads back");
+                    assert_eq!(once, twice, "{kind:?}");
+                    assert!(once.get("unknownKey").is_none());
+                }
+                Err(HeaderError::Missing(f) | HeaderError::Invalid { field: f, .. }) => {
+                    refused += 1;
+                    assert!(kind.java_fields().contains(&f), "{kind:?} blamed {f}");
+                }
+                Err(HeaderError::Rejected(_)) => refused += 1,
+            }
+        }
+    }
+    assert!(
+        accepted > 1000 && refused > 1000,
+        "accepted {accepted}, refused {refused}"
+    );
+}

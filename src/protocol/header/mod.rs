@@ -92,14 +92,18 @@ macro_rules! command_header {
             }
 
             fn to_ext_fields(&self) -> $crate::remoting::ExtFields {
+                self.ext_entries().into_iter().map(|(k, v)| (k.into_owned(), v)).collect()
+            }
+
+            fn ext_entries(&self) -> Vec<(std::borrow::Cow<'static, str>, String)> {
                 #[allow(unused_mut)]
-                let mut ext = $crate::remoting::ExtFields::with_capacity(Self::JAVA_FIELDS.len());
+                let mut entries = Vec::with_capacity(Self::JAVA_FIELDS.len());
                 $(
                     if let Some(v) = $crate::protocol::header::HeaderField::render_field(&self.$field) {
-                        ext.insert($java, v);
+                        entries.push((std::borrow::Cow::Borrowed($java), v));
                     }
                 )*
-                ext
+                entries
             }
 
             fn from_ext_fields(
@@ -157,7 +161,7 @@ pub use pull::*;
 pub use query::*;
 pub use send::*;
 pub use table::{
-    code_headers, extra_request_keys, extra_response_keys, java_ext_fields_order,
+    code_headers, extra_request_keys, extra_response_keys, java_ext_fields_order, java_key_order,
     request_header_kind, response_header_kind, CodeHeaders, HeaderKind, CODE_HEADERS,
     RPC_HOOK_KEYS,
 };
