@@ -45,7 +45,8 @@ command_header! {
 
 command_header! {
     /// Response to every send code. Binary "fast codec" header. The broker adds `MSG_REGION` and
-    /// `TRACE_ON` to the same extFields (not header fields).
+    /// `TRACE_ON` to the same extFields (not header fields). On failures Java leaves the fields null,
+    /// so such a response carries only the extras (or `{}`): do not write this header then.
     pub struct SendMessageResponseHeader {
         pub msg_id: String = "msgId" (required),
         pub queue_id: i32 = "queueId" (required),
