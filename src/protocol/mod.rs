@@ -2,6 +2,7 @@
 //! a header struct and the `extFields` string map happens here and nowhere else.
 
 pub mod header;
+pub mod heartbeat;
 pub mod topic;
 
 use std::borrow::Cow;
@@ -97,4 +98,31 @@ pub fn write_header<H: CommandHeader>(cmd: &mut RemotingCommand, header: &H) {
         }
     }
     cmd.ext_fields = Some(out);
+}
+
+pub mod body;
+
+/// Reads a request's typed header. On failure, the response Java sends when
+/// `decodeCommandCustomHeader` throws: SYSTEM_ERROR with the exception's description. The error
+/// is the response itself, ready to return, hence its size.
+#[allow(clippy::result_large_err)]
+pub fn decode_header<H: CommandHeader>(request: &RemotingCommand) -> Result<H, RemotingCommand> {
+    read_header(request).map_err(|e| {
+        RemotingCommand::system_error(
+            request,
+            format!("org.apache.rocketmq.remoting.exception.RemotingCommandException: {e}"),
+        )
+    })
+}
+
+/// A response to `request` carrying `header` in its `extFields`, in Java's key order.
+pub fn response_with_header<H: CommandHeader>(
+    request: &RemotingCommand,
+    code: i32,
+    remark: Option<String>,
+    header: &H,
+) -> RemotingCommand {
+    let mut response = RemotingCommand::response_to(request, code, remark);
+    write_header(&mut response, header);
+    response
 }
