@@ -763,3 +763,29 @@ fn hostile_ext_fields_never_panic_and_decoding_is_idempotent() {
         "accepted {accepted}, refused {refused}"
     );
 }
+
+#[test]
+fn code_table_agrees_with_the_remoting_code_names() {
+    for row in CODE_HEADERS {
+        assert_eq!(
+            ferrocket::remoting::request_code_name(row.code),
+            Some(row.name),
+            "code {}",
+            row.code
+        );
+    }
+    assert!(
+        CODE_HEADERS.windows(2).all(|w| w[0].code < w[1].code),
+        "sorted, unique"
+    );
+    assert_eq!(
+        request_header_kind(310),
+        Some(HeaderKind::SendMessageRequestHeaderV2)
+    );
+    assert_eq!(
+        response_header_kind(320),
+        Some(HeaderKind::SendMessageResponseHeader)
+    );
+    assert_eq!(request_header_kind(34), None, "HEART_BEAT has only a body");
+    assert_eq!(request_header_kind(9999), None);
+}
