@@ -3,7 +3,10 @@
 //! [`CommandHeader`](crate::protocol::CommandHeader) impl.
 //!
 //! Field rules (from `RemotingCommand.decodeCommandCustomHeader` / `makeCustomHeaderToNet`):
-//! - `required`: a `@CFNotNull` field. Missing key -> `HeaderError::Missing(java_name)`.
+//! - `required`: a `@CFNotNull` boxed field (`String`, `Integer`, `Long`, `Boolean`). Missing key ->
+//!   `HeaderError::Missing(java_name)`. A `@CFNotNull` *primitive* (`long timestamp`,
+//!   `boolean isForce`, ...) is declared `default` instead: Java 4.9.7 keeps its 0/false when the
+//!   key is missing and processes the request normally, so ferrocket does too.
 //! - `optional`: a nullable boxed field (`Option<T>`, missing -> `None`) or a Java primitive
 //!   without initializer (missing -> `0`/`false`).
 //! - `default <expr>`: a field with a Java initializer (`Integer bodyCrc32 = 0`): missing -> that.
@@ -14,9 +17,12 @@
 //!
 //! Deviation, on purpose: Java 4.9.7 itself *logs and swallows* a missing `@CFNotNull` field (all
 //! headers) and an unparsable value (reflective decoder; the four fast-codec decoders do throw
-//! `NumberFormatException`). The field then stays null / at its default and the processor usually
-//! fails later with a NullPointerException -> SYSTEM_ERROR. ferrocket rejects such a header up
-//! front, with the text Java builds (and only logs): `the custom field <x> is null`.
+//! `NumberFormatException`). A boxed field then stays null and the processor usually fails later
+//! with a NullPointerException -> SYSTEM_ERROR (sometimes it carries on with null, e.g. a
+//! GET_ROUTEINFO_BY_TOPIC without `topic` answers TOPIC_NOT_EXIST for "null"). ferrocket rejects
+//! such a header up front, with the text Java builds (and only logs):
+//! `the custom field <x> is null`; an unparsable optional value is rejected too instead of being
+//! dropped.
 //!
 //! What is here:
 //! - the header structs (re-exported from the area modules: [`namesrv`], [`send`], [`pull`],

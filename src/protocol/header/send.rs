@@ -71,7 +71,8 @@ command_header! {
         pub unit_mode: bool = "unitMode" (default false),
         pub born_host: String = "bornHost" (required),
         pub store_host: String = "storeHost" (required),
-        pub store_timestamp: i64 = "storeTimestamp" (required),
+        /// `@CFNotNull` on a Java primitive: Java 4.9.7 logs the missing key and keeps `0`.
+        pub store_timestamp: i64 = "storeTimestamp" (default 0),
     }
 }
 
