@@ -925,3 +925,34 @@ pub fn java_key_order(header: Option<HeaderKind>, keys: &[&str]) -> Vec<usize> {
         .map(|j| inserted[j])
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discriminants_index_all() {
+        for (i, kind) in HeaderKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i);
+            assert!(!kind.field_visit_order().is_empty() || kind.java_fields().is_empty());
+        }
+    }
+
+    #[test]
+    fn binary_names_and_superclass_fields() {
+        assert_eq!(
+            HeaderKind::RegisterBrokerRequestHeader.java_binary_name(),
+            "org.apache.rocketmq.common.protocol.header.namesrv.RegisterBrokerRequestHeader"
+        );
+        // V2 has no `bname` field of its own but Java's reflection still sees the inherited one.
+        let v2 = HeaderKind::SendMessageRequestHeaderV2.field_visit_order();
+        assert_eq!(v2.len(), 15);
+        assert!(v2.contains(&"bname"));
+        assert_eq!(
+            HeaderKind::PullMessageRequestHeader
+                .field_visit_order()
+                .len(),
+            12
+        );
+    }
+}
