@@ -25,6 +25,7 @@ const RECORD: i32 = 1002;
 const CALL_BACK: i32 = 1003;
 const CLOSE_ME: i32 = 1004;
 const GATED: i32 = 1005;
+const BIG: i32 = 1006;
 const CLIENT_SIDE: i32 = 2000;
 
 const LONG: Duration = Duration::from_secs(10);
@@ -95,6 +96,13 @@ impl RequestProcessor for TestProcessor {
                 }
                 self.in_flight.fetch_sub(1, Ordering::SeqCst);
                 Some(success(&request, "gated"))
+            }
+            BIG => {
+                let size: usize = request
+                    .ext("size")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                Some(success(&request, "big").with_body(vec![1u8; size]))
             }
             _ => Some(RemotingCommand::request_code_not_supported(&request)),
         }
@@ -547,4 +555,99 @@ async fn serve_until_returns_when_the_signal_fires() {
         .await
         .expect("serve_until returns")
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_and_large_bodies_round_trip_unchanged() {
+    let server = start_server(ConnectionConfig::default()).await;
+    let client = RemotingClient::new(ClientConfig::default());
+    let addr = server.addr.to_string();
+    let sizes = [
+        0usize,
+        1,
+        100,
+        16 * 1024 - 1,
+        16 * 1024,
+        100_000,
+        1 << 20,
+        5 << 20,
+    ];
+    let mut calls = Vec::new();
+    for (i, &size) in sizes.iter().enumerate() {
+        for serialize_type in [SerializeType::Json, SerializeType::RocketMq] {
+            let client = client.clone();
+            let addr = addr.clone();
+            calls.push(tokio::spawn(async move {
+                let body: Vec<u8> = (0..size).map(|n| (n * 31 + i) as u8).collect();
+                let mut cmd = request(ECHO, &[("size", &size.to_string())]).with_body(body.clone());
+                cmd.serialize_type = serialize_type;
+                let response = client.invoke(&addr, cmd, LONG).await.unwrap();
+                assert_eq!(response.ext("size"), Some(size.to_string().as_str()));
+                assert_eq!(response.serialize_type, serialize_type);
+                // Java sends no body for an empty one.
+                assert_eq!(response.body.unwrap_or_default(), body, "size {size}");
+            }));
+        }
+    }
+    for call in calls {
+        call.await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_too_large_to_send_becomes_system_error() {
+    let server = start_server(ConnectionConfig {
+        max_frame_len: 1 << 20,
+        ..ConnectionConfig::default()
+    })
+    .await;
+    let client = RemotingClient::new(ClientConfig::default());
+    let addr = server.addr.to_string();
+    let response = client
+        .invoke(&addr, request(BIG, &[("size", "2000000")]), LONG)
+        .await
+        .unwrap();
+    assert_eq!(response.code, response_code::SYSTEM_ERROR);
+    assert!(
+        response
+            .remark
+            .as_deref()
+            .unwrap_or("")
+            .contains("exceeds the maximum"),
+        "{response:?}"
+    );
+    assert!(response.body.is_none());
+    // The connection goes on.
+    let ok = client
+        .invoke(&addr, request(BIG, &[("size", "1000")]), LONG)
+        .await
+        .unwrap();
+    assert_eq!(ok.body.map(|b| b.len()), Some(1000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_too_large_to_send_fails_its_invocation() {
+    let server = start_server(ConnectionConfig::default()).await;
+    let client = RemotingClient::new(ClientConfig {
+        connection: ConnectionConfig {
+            max_frame_len: 1 << 20,
+            ..ConnectionConfig::default()
+        },
+        ..ClientConfig::default()
+    });
+    let addr = server.addr.to_string();
+    let err = client
+        .invoke(
+            &addr,
+            request(ECHO, &[]).with_body(vec![0u8; 2 << 20]),
+            LONG,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RemotingError::Encode(_)), "{err:?}");
+    let ok = client
+        .invoke(&addr, request(ECHO, &[]), LONG)
+        .await
+        .unwrap();
+    assert_eq!(ok.remark.as_deref(), Some("echo"));
 }
