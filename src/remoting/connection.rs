@@ -7,20 +7,19 @@
 //!   how many run at once per connection, and when it is exhausted the reader stops reading, so
 //!   a flooding peer is slowed by TCP flow control instead of by unbounded spawning;
 //! - the **writer** owns the socket's write half, takes commands from a bounded queue, encodes
-//!   whatever is queued into one buffer and writes it in one go.
+//!   whatever is queued and writes it in one go (one vectored write; large bodies are not
+//!   copied into the write buffer).
 //!
 //! [`Connection`] is the cheap, clonable handle the rest of the program holds: it sends
 //! oneway requests, invokes requests and waits for their responses, and closes the connection.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-use std::collections::VecDeque;
-use std::io::IoSlice;
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{FutureExt, StreamExt};
@@ -291,6 +290,7 @@ pub(crate) fn start<P: RequestProcessor>(
     Ok((conn, driver))
 }
 
+/// The reader loop; see the module documentation.
 async fn run<P: RequestProcessor>(
     conn: Connection,
     mut frames: FramedRead<tokio::net::tcp::OwnedReadHalf, RemotingCodec>,
