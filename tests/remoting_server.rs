@@ -651,3 +651,43 @@ async fn a_request_too_large_to_send_fails_its_invocation() {
         .unwrap();
     assert_eq!(ok.remark.as_deref(), Some("echo"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn java_request_bytes_are_served() {
+    let Some(golden) = ferrocket::testkit::golden_or_skip("java_request_bytes_are_served") else {
+        return;
+    };
+    let server = start_server(ConnectionConfig::default()).await;
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut framed = Framed::new(stream, RemotingCodec::default());
+    let mut served = 0;
+    for scenario in ["produce-rocketmq-binary", "produce-json"] {
+        let text = std::fs::read_to_string(golden.join("frames").join(format!("{scenario}.jsonl")))
+            .unwrap();
+        let requests = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["dir"] == "request" && v["direction"] == "c2s" && v["oneway"] == false)
+            .take(20);
+        for line in requests {
+            let hex = line["frame_hex"].as_str().unwrap().as_bytes();
+            let bytes: Vec<u8> = hex
+                .chunks(2)
+                .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+                .collect();
+            // Java's exact bytes, straight onto the socket.
+            framed.get_mut().write_all(&bytes).await.unwrap();
+            let response = framed.next().await.unwrap().unwrap();
+            assert_eq!(response.opaque, line["opaque"].as_i64().unwrap() as i32);
+            assert_eq!(
+                response.serialize_type.name(),
+                line["serialize"].as_str().unwrap()
+            );
+            assert_eq!(response.code, response_code::REQUEST_CODE_NOT_SUPPORTED);
+            let expected = format!(" request type {} not supported", line["code"]);
+            assert_eq!(response.remark.as_deref(), Some(expected.as_str()));
+            served += 1;
+        }
+    }
+    assert_eq!(served, 40);
+}
