@@ -691,3 +691,24 @@ async fn java_request_bytes_are_served() {
     }
     assert_eq!(served, 40);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_completes_while_a_peer_does_not_read() {
+    let server = start_server(ConnectionConfig::default()).await;
+    let mut raw = TcpStream::connect(server.addr).await.unwrap();
+    let mut frames = BytesMut::new();
+    for opaque in 0..16 {
+        let mut cmd = request(BIG, &[("size", "4000000")]);
+        cmd.opaque = opaque;
+        tokio_util::codec::Encoder::encode(&mut RemotingCodec::default(), &cmd, &mut frames)
+            .unwrap();
+    }
+    raw.write_all(&frames).await.unwrap();
+    // 64 MB of responses cannot all fit in socket buffers: the server's writer is stuck.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.shutdown.cancel();
+    tokio::time::timeout(LONG, server.served)
+        .await
+        .expect("serve returns although the peer reads nothing")
+        .unwrap();
+}

@@ -424,7 +424,13 @@ async fn write_loop(
                 Err(_) => break,
             }
         }
-        if let Err(e) = out.write_to(&mut socket).await {
+        let written = tokio::select! {
+            written = out.write_to(&mut socket) => written,
+            // Closing while the peer does not read: a frame may be half written, so nothing
+            // more can follow it; drop the socket.
+            _ = close.cancelled() => return,
+        };
+        if let Err(e) = written {
             tracing::debug!(peer = %conn.peer_addr(), error = %e, "write failed");
             conn.close();
             return;
