@@ -139,7 +139,9 @@ impl Connection {
         self.inner.close.cancelled().await
     }
 
-    /// Sends a oneway request: a fresh opaque, the oneway flag, no response expected.
+    /// Sends a oneway request: a fresh opaque, the oneway flag, no response expected. Waits
+    /// while the connection's write queue is full (a peer that does not read); wrap it in
+    /// `tokio::time::timeout` where that must not hold the caller up.
     pub async fn send_oneway(&self, mut request: RemotingCommand) -> Result<(), RemotingError> {
         request.opaque = next_opaque();
         request.flag &= !FLAG_RESPONSE;
