@@ -597,3 +597,102 @@ fn check_fields_rejects_what_java_rejects() {
     topic.insert("topicFilterType", "MULTI_TAG");
     assert!(CreateTopicRequestHeader::from_ext_fields(&topic).is_ok());
 }
+
+#[test]
+fn golden_ext_fields_come_out_in_javas_hash_map_order() {
+    let Some(golden) =
+        ferrocket::testkit::golden_or_skip("golden_ext_fields_come_out_in_javas_hash_map_order")
+    else {
+        return;
+    };
+    let mut checked: BTreeMap<(bool, &str), usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for f in load_frames(&golden) {
+        let Some(ext) = &f.ext else { continue };
+        let kind = if f.is_request {
+            request_header_kind(f.request_code)
+        } else {
+            response_header_kind(f.request_code)
+        };
+        if ext.len() < 2 || (f.binary && kind.is_some_and(HeaderKind::is_fast_codec)) {
+            continue; // nothing to order, or declaration order (checked above)
+        }
+        let wire: Vec<&str> = ext.iter().map(|(k, _)| k.as_str()).collect();
+        let ours = java_ext_fields_order(kind, &to_ext(ext));
+        let ours: Vec<&str> = ours.iter().map(|(k, _)| k).collect();
+        if wire != ours {
+            failures.push(format!(
+                "{} conn {} seq {} code {}: Java {wire:?}, ours {ours:?}",
+                f.scenario, f.conn, f.seq, f.request_code
+            ));
+        }
+        *checked
+            .entry((f.binary, if f.is_request { "request" } else { "response" }))
+            .or_default() += 1;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {:?} differ:\n{}",
+        failures.len(),
+        checked,
+        failures.join("\n")
+    );
+    println!("hash-map order checked: {checked:?}");
+    assert!(checked.values().sum::<usize>() > 500, "{checked:?}");
+}
+
+/// What a Java server or client does when it answers or sends: extra keys added first
+/// (`addExtField`), then the header. `write_header` must then give Java's exact key order, for
+/// JSON frames (HashMap order) and binary fast-codec frames (declaration order, then extras).
+#[test]
+fn golden_write_header_reproduces_javas_key_order() {
+    let Some(golden) =
+        ferrocket::testkit::golden_or_skip("golden_write_header_reproduces_javas_key_order")
+    else {
+        return;
+    };
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for f in load_frames(&golden) {
+        let Some(ext) = &f.ext else { continue };
+        let kind = if f.is_request {
+            request_header_kind(f.request_code)
+        } else {
+            response_header_kind(f.request_code)
+        };
+        let Some(kind) = kind else { continue };
+        if !f.is_request && f.code != 0 && ext.is_empty() {
+            continue;
+        }
+        let fields = kind.java_fields();
+        let mut cmd = ferrocket::remoting::RemotingCommand::request(f.code, None);
+        if f.binary {
+            cmd.serialize_type = ferrocket::remoting::SerializeType::RocketMq;
+        }
+        let extras: ExtFields = ext
+            .iter()
+            .filter(|(k, _)| !fields.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        cmd.ext_fields = Some(extras);
+        kind.write_from(&to_ext(ext), &mut cmd)
+            .expect("golden header decodes");
+        let wire: Vec<&str> = ext.iter().map(|(k, _)| k.as_str()).collect();
+        let written = cmd.ext_fields.expect("written");
+        let ours: Vec<&str> = written.iter().map(|(k, _)| k).collect();
+        if wire != ours {
+            failures.push(format!(
+                "{} conn {} seq {}: Java {wire:?}, ours {ours:?}",
+                f.scenario, f.conn, f.seq
+            ));
+        }
+        checked += 1;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(checked, 563 + 263, "every frame the round-trip test covers");
+}

@@ -212,9 +212,36 @@ async fn oneway_request_gets_no_response() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invoke_times_out_and_the_connection_stays_usable() {
+async fn invoke_timeout_closes_the_connection_as_java_does() {
     let server = start_server(ConnectionConfig::default()).await;
     let client = RemotingClient::new(ClientConfig::default());
+    let addr = server.addr.to_string();
+    let before = client.connection(&addr).await.unwrap();
+    let slow = request(SLEEP, &[("ms", "1500")]);
+    let err = client
+        .invoke(&addr, slow, Duration::from_millis(50))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RemotingError::Timeout { .. }), "{err:?}");
+    assert!(
+        before.is_closed(),
+        "clientCloseSocketIfTimeout=true closes it"
+    );
+    let ok = client
+        .invoke(&addr, request(ECHO, &[]), LONG)
+        .await
+        .unwrap();
+    assert_eq!(ok.remark.as_deref(), Some("echo"));
+    assert_ne!(client.connection(&addr).await.unwrap().id(), before.id());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoke_timeout_can_keep_the_connection() {
+    let server = start_server(ConnectionConfig::default()).await;
+    let client = RemotingClient::new(ClientConfig {
+        close_on_timeout: false,
+        ..ClientConfig::default()
+    });
     let addr = server.addr.to_string();
     let slow = request(SLEEP, &[("ms", "1500")]);
     let err = client
@@ -494,4 +521,30 @@ async fn frames_split_at_every_byte_are_reassembled() {
     let response = framed.next().await.unwrap().unwrap();
     assert_eq!(response.opaque, 5);
     assert_eq!(response.body.as_deref(), Some(&[7u8; 300][..]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_until_returns_when_the_signal_fires() {
+    let server = RemotingServer::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        TestProcessor::new(),
+        ServerConfig::default(),
+    )
+    .await
+    .unwrap();
+    let addr = server.local_addr().unwrap().to_string();
+    let (fire, signal) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(server.serve_until(async move {
+        let _ = signal.await;
+    }));
+    let client = RemotingClient::new(ClientConfig::default());
+    client
+        .invoke(&addr, request(ECHO, &[]), LONG)
+        .await
+        .unwrap();
+    fire.send(()).unwrap();
+    tokio::time::timeout(LONG, served)
+        .await
+        .expect("serve_until returns")
+        .unwrap();
 }

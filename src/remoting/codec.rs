@@ -100,10 +100,10 @@ impl Decoder for RemotingCodec {
     type Error = RemotingError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<RemotingCommand>, RemotingError> {
-        let Some(prefix) = src.get(..4) else {
+        let Some(prefix) = src.get(..4).and_then(|p| <[u8; 4]>::try_from(p).ok()) else {
             return Ok(None);
         };
-        let total = i32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]);
+        let total = i32::from_be_bytes(prefix);
         if total < 0 {
             return Err(RemotingError::BadFrameLength(total));
         }

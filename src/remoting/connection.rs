@@ -53,7 +53,7 @@ impl Default for ConnectionConfig {
     fn default() -> Self {
         ConnectionConfig {
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
-            max_requests_in_flight: 256,
+            max_requests_in_flight: 1024,
             write_queue_len: 1024,
             idle_timeout: Some(Duration::from_secs(120)),
         }

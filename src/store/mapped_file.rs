@@ -74,8 +74,21 @@ impl MappedFile {
     /// Creates (or reopens, keeping its bytes) the file starting at `file_from_offset` in `dir`,
     /// sized `file_size` bytes (sparse: unwritten pages use no disk). The positions start at 0.
     pub fn create(dir: &Path, file_from_offset: i64, file_size: usize) -> io::Result<MappedFile> {
+        Self::create_with(dir, file_from_offset, file_size, false)
+    }
+
+    /// [`MappedFile::create`], optionally reserving the file's disk blocks (`posix_fallocate`):
+    /// a store write into a sparse mapping on a full disk would kill the process with SIGBUS,
+    /// a failed reservation is an ordinary error and leaves nothing behind.
+    pub fn create_with(
+        dir: &Path,
+        file_from_offset: i64,
+        file_size: usize,
+        preallocate: bool,
+    ) -> io::Result<MappedFile> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(offset_to_file_name(file_from_offset));
+        let existed = path.exists();
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -84,6 +97,20 @@ impl MappedFile {
             .open(&path)?;
         if file.metadata()?.len() != file_size as u64 {
             file.set_len(file_size as u64)?;
+        }
+        if preallocate {
+            use std::os::fd::AsRawFd;
+            // SAFETY: plain syscall on an open descriptor.
+            let rc =
+                unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, file_size as libc::off_t) };
+            // EINVAL/EOPNOTSUPP: the file system cannot reserve; go on sparse like Java.
+            if rc != 0 && rc != libc::EINVAL && rc != libc::EOPNOTSUPP {
+                drop(file);
+                if !existed {
+                    let _ = std::fs::remove_file(&path);
+                }
+                return Err(io::Error::from_raw_os_error(rc));
+            }
         }
         Self::map(path, file, file_from_offset, file_size)
     }
@@ -300,6 +327,12 @@ impl MappedFile {
             self.flushed_position.fetch_max(value, Ordering::AcqRel);
         }
         Ok(self.flushed_position())
+    }
+
+    /// `msync`s the whole mapping regardless of the positions (recovery makes re-read data
+    /// durable before it moves the checkpoint).
+    pub fn sync_all(&self) -> io::Result<()> {
+        self.map.flush()
     }
 
     /// Borrowed view of `[pos, pos + size)` if it is below the read position.

@@ -7,7 +7,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
@@ -24,6 +24,8 @@ pub struct MappedFileQueue {
     flushed_where: AtomicI64,
     /// Store timestamp of the last message covered by a full flush (for the checkpoint).
     store_timestamp: AtomicI64,
+    /// Reserve each new file's blocks up front (see [`MappedFile::create`]).
+    preallocate: AtomicBool,
 }
 
 impl std::fmt::Debug for MappedFileQueue {
@@ -46,7 +48,14 @@ impl MappedFileQueue {
             files: RwLock::new(Vec::new()),
             flushed_where: AtomicI64::new(0),
             store_timestamp: AtomicI64::new(0),
+            preallocate: AtomicBool::new(false),
         }
+    }
+
+    /// Reserve disk blocks for new files when they are created, so a full disk fails the file
+    /// creation (a clean CREATE_MAPEDFILE_FAILED) instead of a later write into the mapping.
+    pub fn set_preallocate(&self, on: bool) {
+        self.preallocate.store(on, Ordering::Relaxed);
     }
 
     fn read(&self) -> RwLockReadGuard<'_, Vec<Arc<MappedFile>>> {
@@ -156,7 +165,12 @@ impl MappedFileQueue {
             Some(last) => last.file_from_offset() + self.mapped_file_size as i64,
             None => start_offset - start_offset.rem_euclid(self.mapped_file_size as i64),
         };
-        let file = MappedFile::create(&self.dir, create_offset, self.mapped_file_size)?;
+        let file = MappedFile::create_with(
+            &self.dir,
+            create_offset,
+            self.mapped_file_size,
+            self.preallocate.load(Ordering::Relaxed),
+        )?;
         if files.is_empty() {
             file.set_first_create_in_queue(true);
         }

@@ -1,4 +1,5 @@
-//! Filter-server headers (the filter server is gone from 4.9.7's distribution; the classes remain).
+//! Filter-server headers. The filter server is not part of 4.9.7 and no processor handles these
+//! codes; the classes (and so these types) remain.
 
 command_header! {
     /// REGISTER_FILTER_SERVER (301) request.

@@ -1,5 +1,5 @@
 //! One Rust struct per `CommandCustomHeader` class of RocketMQ 4.9.7, with Java's class and field
-//! names, grouped by area. Each is declared with [`command_header!`], which also writes its
+//! names, grouped by area. Each is declared with `command_header!`, which also writes its
 //! [`CommandHeader`](crate::protocol::CommandHeader) impl.
 //!
 //! Field rules (from `RemotingCommand.decodeCommandCustomHeader` / `makeCustomHeaderToNet`):
@@ -12,10 +12,22 @@
 //! - Encoding writes every non-null field as Java's `toString`, in Java declaration order (which
 //!   is the wire order of the binary "fast codec" headers).
 //!
-//! Deviation, on purpose: Java 4.9.7 itself *logs and swallows* a missing `@CFNotNull` field and
-//! an unparsable value in its reflective decoder (the field stays null / at its default, and the
-//! processor usually fails later with a NullPointerException -> SYSTEM_ERROR). ferrocket rejects
-//! such a header up front with Java's older message text instead.
+//! Deviation, on purpose: Java 4.9.7 itself *logs and swallows* a missing `@CFNotNull` field (all
+//! headers) and an unparsable value (reflective decoder; the four fast-codec decoders do throw
+//! `NumberFormatException`). The field then stays null / at its default and the processor usually
+//! fails later with a NullPointerException -> SYSTEM_ERROR. ferrocket rejects such a header up
+//! front, with the text Java builds (and only logs): `the custom field <x> is null`.
+//!
+//! What is here:
+//! - the header structs (re-exported from the area modules: [`namesrv`], [`send`], [`pull`],
+//!   [`offset`], [`consumer`], [`transaction`], [`query`], [`admin`], [`acl`], [`filtersrv`]), each
+//!   with `from_ext_fields` / `to_ext_fields`, `check_fields`, `JAVA_CLASS`, `JAVA_FIELDS`, `KIND`;
+//! - [`table`]: [`HeaderKind`] (one variant per header type, with dynamic `reencode`), the
+//!   request-code table [`CODE_HEADERS`] / [`request_header_kind`] / [`response_header_kind`], and
+//!   the keys Java adds beside a header ([`RPC_HOOK_KEYS`], [`extra_request_keys`],
+//!   [`extra_response_keys`]);
+//! - [`java_ext_fields_order`]: the `HashMap` iteration order Java writes extFields in, for
+//!   byte-identical JSON (and non-fast-codec binary) headers.
 
 pub mod field;
 
@@ -55,6 +67,8 @@ macro_rules! command_header {
         }
 
         impl $name {
+            /// This header's entry in [`HeaderKind`](crate::protocol::header::HeaderKind).
+            pub const KIND: $crate::protocol::header::HeaderKind = $crate::protocol::header::HeaderKind::$name;
             /// The Java class this header mirrors (simple name).
             pub const JAVA_CLASS: &'static str = stringify!($name);
             /// The `extFields` keys of this header, in Java declaration order.
@@ -73,6 +87,10 @@ macro_rules! command_header {
         }
 
         impl $crate::protocol::CommandHeader for $name {
+            fn kind() -> Option<$crate::protocol::header::HeaderKind> {
+                Some(Self::KIND)
+            }
+
             fn to_ext_fields(&self) -> $crate::remoting::ExtFields {
                 #[allow(unused_mut)]
                 let mut ext = $crate::remoting::ExtFields::with_capacity(Self::JAVA_FIELDS.len());
@@ -120,6 +138,7 @@ pub mod acl;
 pub mod admin;
 pub mod consumer;
 pub mod filtersrv;
+pub mod java_order;
 pub mod namesrv;
 pub mod offset;
 pub mod pull;
@@ -138,7 +157,8 @@ pub use pull::*;
 pub use query::*;
 pub use send::*;
 pub use table::{
-    code_headers, extra_request_keys, extra_response_keys, request_header_kind,
-    response_header_kind, CodeHeaders, HeaderKind, CODE_HEADERS, RPC_HOOK_KEYS,
+    code_headers, extra_request_keys, extra_response_keys, java_ext_fields_order,
+    request_header_kind, response_header_kind, CodeHeaders, HeaderKind, CODE_HEADERS,
+    RPC_HOOK_KEYS,
 };
 pub use transaction::*;

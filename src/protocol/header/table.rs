@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::protocol::{CommandHeader, HeaderError};
-use crate::remoting::ExtFields;
+use crate::remoting::{ExtFields, RemotingCommand};
 
 macro_rules! header_kinds {
     ($($ty:ident),* $(,)?) => {
@@ -29,6 +29,18 @@ macro_rules! header_kinds {
             /// after decoding them (unknown keys dropped, defaults filled in).
             pub fn reencode(self, ext: &ExtFields) -> Result<ExtFields, HeaderError> {
                 match self { $(HeaderKind::$ty => $ty::from_ext_fields(ext).map(|h| h.to_ext_fields())),* }
+            }
+
+            /// Reads `ext` into this header type and [`write_header`](crate::protocol::write_header)s
+            /// it into `cmd`, beside the keys `cmd` already holds.
+            pub fn write_from(self, ext: &ExtFields, cmd: &mut RemotingCommand) -> Result<(), HeaderError> {
+                match self {
+                    $(HeaderKind::$ty => {
+                        let header = $ty::from_ext_fields(ext)?;
+                        crate::protocol::write_header(cmd, &header);
+                        Ok(())
+                    })*
+                }
             }
         }
     };
@@ -760,4 +772,129 @@ pub fn extra_response_keys(request_code: i32) -> &'static [&'static str] {
         10 | 310 | 320 | 324 | 325 => &["MSG_REGION", "TRACE_ON"],
         _ => &[],
     }
+}
+
+/// Package of the header classes, and of their `namesrv`/`filtersrv` subpackages.
+const HEADER_PACKAGE: &str = "org.apache.rocketmq.common.protocol.header";
+/// The superclass that gives a dozen request headers their `bname` field.
+const RPC_REQUEST_HEADER: &str = "org.apache.rocketmq.common.rpc.RpcRequestHeader";
+
+impl HeaderKind {
+    /// The Java class's binary name (`Class.getName()`).
+    pub fn java_binary_name(self) -> String {
+        let sub = if namesrv_kind(self) {
+            ".namesrv"
+        } else if filtersrv_kind(self) {
+            ".filtersrv"
+        } else {
+            ""
+        };
+        format!("{HEADER_PACKAGE}{sub}.{}", self.java_class())
+    }
+
+    /// Whether the Java class extends `RpcRequestHeader` (and so has a `bname` field).
+    pub fn extends_rpc_request_header(self) -> bool {
+        use HeaderKind::*;
+        matches!(
+            self,
+            CheckTransactionStateRequestHeader
+                | ConsumerSendMsgBackRequestHeader
+                | EndTransactionRequestHeader
+                | GetEarliestMsgStoretimeRequestHeader
+                | GetMaxOffsetRequestHeader
+                | GetMinOffsetRequestHeader
+                | PullMessageRequestHeader
+                | QueryConsumerOffsetRequestHeader
+                | SearchOffsetRequestHeader
+                | SendMessageRequestHeader
+                | SendMessageRequestHeaderV2
+                | UpdateConsumerOffsetRequestHeader
+        )
+    }
+
+    /// Every instance field Java reflection sees on the class, as (declaring class, name): the
+    /// class's own in declaration order, then `RpcRequestHeader.bname`. (V2's `bname` is not a
+    /// field of our struct, as its fast decoder never reads it, but it still takes a slot here.)
+    fn java_reflected_fields(self) -> Vec<(String, &'static str)> {
+        let own = self.java_binary_name();
+        let mut fields: Vec<(String, &'static str)> = self
+            .java_fields()
+            .iter()
+            .filter(|f| **f != "bname")
+            .map(|f| (own.clone(), *f))
+            .collect();
+        if self.extends_rpc_request_header() {
+            fields.push((RPC_REQUEST_HEADER.to_string(), "bname"));
+        }
+        fields
+    }
+}
+
+fn namesrv_kind(kind: HeaderKind) -> bool {
+    use HeaderKind::*;
+    matches!(
+        kind,
+        AddWritePermOfBrokerRequestHeader
+            | AddWritePermOfBrokerResponseHeader
+            | DeleteKVConfigRequestHeader
+            | DeleteTopicFromNamesrvRequestHeader
+            | GetKVConfigRequestHeader
+            | GetKVConfigResponseHeader
+            | GetKVListByNamespaceRequestHeader
+            | GetRouteInfoRequestHeader
+            | PutKVConfigRequestHeader
+            | QueryDataVersionRequestHeader
+            | QueryDataVersionResponseHeader
+            | RegisterBrokerRequestHeader
+            | RegisterBrokerResponseHeader
+            | RegisterOrderTopicRequestHeader
+            | UnRegisterBrokerRequestHeader
+            | WipeWritePermOfBrokerRequestHeader
+            | WipeWritePermOfBrokerResponseHeader
+    )
+}
+
+fn filtersrv_kind(kind: HeaderKind) -> bool {
+    use HeaderKind::*;
+    matches!(
+        kind,
+        RegisterFilterServerRequestHeader
+            | RegisterFilterServerResponseHeader
+            | RegisterMessageFilterClassRequestHeader
+    )
+}
+
+/// Reorders `ext` (the fields of a `header` plus any keys added beside it) into the iteration
+/// order of the `HashMap` Java would have built, which is the order Java writes in a JSON header
+/// and in a binary header of a non-fast-codec class. Insertion order modelled: keys added with
+/// `addExtField` before encoding (AccessKey, ReqT, MSG_REGION, ...) in the order given, then the
+/// header fields as `makeCustomHeaderToNet` visits them, then the ACL hook's `Signature`.
+pub fn java_ext_fields_order(header: Option<HeaderKind>, ext: &ExtFields) -> ExtFields {
+    let mut inserted: Vec<(&str, &str)> = Vec::with_capacity(ext.len());
+    let fields = header
+        .map(HeaderKind::java_reflected_fields)
+        .unwrap_or_default();
+    let is_field = |k: &str| fields.iter().any(|(_, f)| *f == k);
+    inserted.extend(
+        ext.iter()
+            .filter(|(k, _)| !is_field(k) && *k != "Signature"),
+    );
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(c, f)| (c.as_str(), *f)).collect();
+    for i in super::java_order::java_field_set_order(&refs) {
+        let name = refs[i].1;
+        if let Some(value) = ext.get(name) {
+            inserted.push((name, value));
+        }
+    }
+    if let Some(sig) = ext.get("Signature") {
+        inserted.push(("Signature", sig));
+    }
+    let hashes: Vec<i32> = inserted
+        .iter()
+        .map(|(k, _)| super::java_order::java_string_hash(k))
+        .collect();
+    super::java_order::java_hash_map_order(&hashes)
+        .into_iter()
+        .map(|i| (inserted[i].0.to_string(), inserted[i].1.to_string()))
+        .collect()
 }

@@ -3,10 +3,8 @@
 
 use super::java_map::JavaMap;
 
-/// `PermName.PERM_READ`.
-pub const PERM_READ: i32 = 0x1 << 2;
-/// `PermName.PERM_WRITE`.
-pub const PERM_WRITE: i32 = 0x1 << 1;
+/// `PermName.PERM_READ` / `PERM_WRITE` (defined in `protocol::topic::perm`).
+pub use crate::protocol::topic::perm::{READ as PERM_READ, WRITE as PERM_WRITE};
 
 crate::json_enum! {
     /// Java `TopicFilterType`.

@@ -1,0 +1,369 @@
+//! All ConsumeQueues of a store (Java's `consumeQueueTable` and the parts of
+//! `DefaultMessageStore` that walk it): load, recover, find-or-create, dispatch, truncate,
+//! flush, retention.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use super::queue::{ConsumeQueue, ConsumeQueueError};
+use crate::protocol::topic::{SCHEDULE_TOPIC, TRANS_OP_HALF_TOPIC};
+use crate::store::dispatch::{CommitLogDispatcher, DispatchRequest};
+
+/// Transaction type bits of `sysFlag` (Java `MessageSysFlag.getTransactionValue`).
+const TRANSACTION_TYPE_MASK: i32 = 0xC;
+const TRANSACTION_PREPARED_TYPE: i32 = 0x4;
+const TRANSACTION_ROLLBACK_TYPE: i32 = 0xC;
+
+type Table = HashMap<String, HashMap<i32, Arc<ConsumeQueue>>>;
+
+/// Every ConsumeQueue of a store, by topic and queue id.
+pub struct ConsumeQueueStore {
+    dir: PathBuf,
+    file_size: usize,
+    table: RwLock<Table>,
+    /// Store timestamp of the last record dispatched into a queue (the checkpoint's
+    /// `logicsMsgTimestamp`).
+    logics_msg_timestamp: AtomicI64,
+    /// Set when a unit could not be written (Java `RunningFlags.makeLogicsQueueError`); later
+    /// dispatches are dropped, as Java's `isCQWriteable()` check does.
+    logics_queue_error: AtomicBool,
+}
+
+impl std::fmt::Debug for ConsumeQueueStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsumeQueueStore")
+            .field("dir", &self.dir)
+            .field("file_size", &self.file_size)
+            .field("queues", &self.queues().len())
+            .finish()
+    }
+}
+
+impl ConsumeQueueStore {
+    /// A set over `<storePathRootDir>/consumequeue` with files of `file_size` bytes (use
+    /// [`super::consume_queue_file_size`] on the configured value).
+    pub fn new(dir: impl Into<PathBuf>, file_size: usize) -> ConsumeQueueStore {
+        ConsumeQueueStore {
+            dir: dir.into(),
+            file_size,
+            table: RwLock::new(HashMap::new()),
+            logics_msg_timestamp: AtomicI64::new(0),
+            logics_queue_error: AtomicBool::new(false),
+        }
+    }
+
+    /// The queues of a store: `<storePathRootDir>/consumequeue`, files of
+    /// `mappedFileSizeConsumeQueue` rounded up to whole units.
+    pub fn from_store_config(
+        config: &crate::store::config::MessageStoreConfig,
+    ) -> ConsumeQueueStore {
+        ConsumeQueueStore::new(config.consume_queue_dir(), config.consume_queue_file_size())
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
+        self.table.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Table> {
+        self.table.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Maps every `<topic>/<queueId>` directory (Java `loadConsumeQueue`); directories whose name
+    /// is not a number are skipped. Fails, naming the queue, when a file has the wrong size.
+    pub fn load(&self) -> Result<(), ConsumeQueueError> {
+        let topics = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => {
+                return Err(ConsumeQueueError::Io {
+                    topic: String::new(),
+                    queue_id: -1,
+                    source,
+                });
+            }
+        };
+        let mut loaded: Table = HashMap::new();
+        for topic_entry in topics.flatten() {
+            if !topic_entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                continue;
+            }
+            let Some(topic) = topic_entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let Ok(queues) = std::fs::read_dir(topic_entry.path()) else {
+                continue;
+            };
+            for queue_entry in queues.flatten() {
+                let Some(queue_id) = queue_entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|n| n.parse::<i32>().ok())
+                else {
+                    continue;
+                };
+                let cq = ConsumeQueue::new(&self.dir, &topic, queue_id, self.file_size);
+                cq.load()?;
+                loaded
+                    .entry(topic.clone())
+                    .or_default()
+                    .insert(queue_id, Arc::new(cq));
+            }
+        }
+        *self.write() = loaded;
+        Ok(())
+    }
+
+    /// Recovers every queue and returns the largest CommitLog end any of them covers (-1 when
+    /// none): the CommitLog recovery starts from there (Java `recoverConsumeQueue`).
+    pub fn recover(&self) -> i64 {
+        let mut max = -1;
+        for cq in self.queues() {
+            cq.recover();
+            max = max.max(cq.max_physic_offset());
+        }
+        max
+    }
+
+    /// The queue, if it exists.
+    pub fn find(&self, topic: &str, queue_id: i32) -> Option<Arc<ConsumeQueue>> {
+        self.read()
+            .get(topic)
+            .and_then(|m| m.get(&queue_id))
+            .cloned()
+    }
+
+    /// The queue, created (empty, no file yet) when absent (Java `findConsumeQueue`).
+    pub fn find_or_create(&self, topic: &str, queue_id: i32) -> Arc<ConsumeQueue> {
+        if let Some(cq) = self.find(topic, queue_id) {
+            return cq;
+        }
+        let mut table = self.write();
+        let queues = table.entry(topic.to_string()).or_default();
+        Arc::clone(queues.entry(queue_id).or_insert_with(|| {
+            Arc::new(ConsumeQueue::new(
+                &self.dir,
+                topic,
+                queue_id,
+                self.file_size,
+            ))
+        }))
+    }
+
+    /// A snapshot of all queues.
+    pub fn queues(&self) -> Vec<Arc<ConsumeQueue>> {
+        self.read()
+            .values()
+            .flat_map(|m| m.values().cloned())
+            .collect()
+    }
+
+    /// The queues of one topic, by queue id.
+    pub fn topic_queues(&self, topic: &str) -> Vec<Arc<ConsumeQueue>> {
+        let mut v: Vec<_> = self
+            .read()
+            .get(topic)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        v.sort_by_key(|q| q.queue_id());
+        v
+    }
+
+    /// The largest CommitLog end covered by any queue (-1 when none).
+    pub fn max_physical_offset(&self) -> i64 {
+        self.queues()
+            .iter()
+            .map(|q| q.max_physic_offset())
+            .max()
+            .unwrap_or(-1)
+    }
+
+    /// Cuts every queue at `phy_offset` (Java `truncateDirtyLogicFiles`).
+    pub fn truncate_dirty(&self, phy_offset: i64) {
+        for cq in self.queues() {
+            cq.truncate_dirty(phy_offset);
+        }
+    }
+
+    /// After recovery: each queue's max offset (what the CommitLog's `topicQueueTable` starts
+    /// from, keyed `topic-queueId` in Java) and each queue's min offset corrected against the
+    /// CommitLog's minimum (Java `recoverTopicQueueTable`).
+    pub fn recover_topic_queue_table(&self, commit_log_min_offset: i64) -> Vec<(String, i32, i64)> {
+        let mut table = Vec::new();
+        for cq in self.queues() {
+            table.push((
+                cq.topic().to_string(),
+                cq.queue_id(),
+                cq.max_offset_in_queue(),
+            ));
+            cq.correct_min_offset(commit_log_min_offset);
+        }
+        table
+    }
+
+    /// Puts the unit of a dispatched record (Java `putMessagePositionInfoWrapper`); updates the
+    /// `logicsMsgTimestamp` on success. A failure marks the logics queues as broken.
+    pub fn put(&self, req: &DispatchRequest) -> Result<(), ConsumeQueueError> {
+        let cq = self.find_or_create(&req.topic, req.queue_id);
+        match cq.put(
+            req.commit_log_offset,
+            req.msg_size,
+            req.tags_code,
+            req.consume_queue_offset,
+            req.store_timestamp,
+        ) {
+            Ok(()) => {
+                self.logics_msg_timestamp
+                    .store(req.store_timestamp, Ordering::Release);
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!("[BUG] consume queue can not write: {e}");
+                self.logics_queue_error.store(true, Ordering::Release);
+                Err(e)
+            }
+        }
+    }
+
+    /// Store timestamp of the last record put into a queue (0 before the first).
+    pub fn logics_msg_timestamp(&self) -> i64 {
+        self.logics_msg_timestamp.load(Ordering::Acquire)
+    }
+
+    /// Whether a unit could not be written (Java's "logics queue error" running flag).
+    pub fn is_logics_queue_error(&self) -> bool {
+        self.logics_queue_error.load(Ordering::Acquire)
+    }
+
+    /// Clears the error flag (Java `RunningFlags.clearLogicsQueueError`, an admin action).
+    pub fn clear_logics_queue_error(&self) {
+        self.logics_queue_error.store(false, Ordering::Release);
+    }
+
+    /// Flushes every queue with at least `least_pages` dirty pages (0 = everything), as Java's
+    /// `FlushConsumeQueueService.doFlush`. The caller writes the checkpoint's
+    /// `logicsMsgTimestamp` (read before the flush) after a full flush.
+    pub fn flush(&self, least_pages: usize) -> std::io::Result<()> {
+        let mut first_error = None;
+        for cq in self.queues() {
+            let result = if least_pages == 0 {
+                cq.flush_all().map(|_| ())
+            } else {
+                cq.flush(least_pages).map(|_| ())
+            };
+            if let Err(e) = result {
+                tracing::error!(
+                    topic = cq.topic(),
+                    queue_id = cq.queue_id(),
+                    "flush consume queue failed: {e}"
+                );
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Flushes everything dispatched so far.
+    pub fn flush_all(&self) -> std::io::Result<()> {
+        self.flush(0)
+    }
+
+    /// Destroys every queue and forgets them (the CommitLog is gone: Java `destroyLogics`).
+    pub fn destroy_all(&self) {
+        let table = std::mem::take(&mut *self.write());
+        for cq in table.values().flat_map(|m| m.values()) {
+            cq.destroy();
+        }
+        self.logics_msg_timestamp.store(0, Ordering::Release);
+    }
+
+    /// Deletes the files of every queue that lie wholly behind `commit_log_min_offset` (Java
+    /// `CleanConsumeQueueService.deleteExpiredFiles`; the caller also tells the IndexService).
+    /// Returns the number of files deleted.
+    pub fn delete_expired_files(&self, commit_log_min_offset: i64) -> usize {
+        self.queues()
+            .iter()
+            .map(|cq| cq.delete_expired_files(commit_log_min_offset))
+            .sum()
+    }
+
+    /// Destroys whole queues whose last record is behind `commit_log_min_offset` (Java
+    /// `cleanExpiredConsumerQueue`; never SCHEDULE_TOPIC_XXXX). Returns the removed
+    /// (topic, queue id) pairs so the CommitLog can forget their next offsets.
+    pub fn clean_expired_queues(&self, commit_log_min_offset: i64) -> Vec<(String, i32)> {
+        let mut removed = Vec::new();
+        let mut table = self.write();
+        table.retain(|topic, queues| {
+            if topic == SCHEDULE_TOPIC {
+                return true;
+            }
+            queues.retain(|queue_id, cq| {
+                let last = cq.last_commit_log_end();
+                if last != -1 && last < commit_log_min_offset {
+                    tracing::info!(topic = %topic, queue_id, commit_log_min_offset, last, "consumer queue destroyed");
+                    cq.destroy();
+                    removed.push((topic.clone(), *queue_id));
+                    false
+                } else {
+                    true
+                }
+            });
+            !queues.is_empty()
+        });
+        removed
+    }
+
+    /// Destroys every queue of the topics not in `keep` (Java `cleanUnusedTopic`; system
+    /// schedule and transaction-op topics are always kept). Returns the removed topics.
+    pub fn clean_unused_topics(&self, keep: &dyn Fn(&str) -> bool) -> Vec<String> {
+        let mut removed = Vec::new();
+        let mut table = self.write();
+        table.retain(|topic, queues| {
+            if keep(topic) || topic == SCHEDULE_TOPIC || topic == TRANS_OP_HALF_TOPIC {
+                return true;
+            }
+            for cq in queues.values() {
+                cq.destroy();
+            }
+            removed.push(topic.clone());
+            false
+        });
+        removed
+    }
+
+    /// Destroys every queue of one topic (topic deletion). Returns whether it had any.
+    pub fn delete_topic(&self, topic: &str) -> bool {
+        let queues = self.write().remove(topic);
+        match queues {
+            Some(queues) => {
+                for cq in queues.values() {
+                    cq.destroy();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl CommitLogDispatcher for ConsumeQueueStore {
+    /// Java `CommitLogDispatcherBuildConsumeQueue`: normal and committed-transaction records
+    /// get a unit; prepared and rolled-back ones do not.
+    fn dispatch(&self, request: &DispatchRequest) {
+        match request.sys_flag & TRANSACTION_TYPE_MASK {
+            TRANSACTION_PREPARED_TYPE | TRANSACTION_ROLLBACK_TYPE => {}
+            _ => {
+                if self.is_logics_queue_error() {
+                    return;
+                }
+                // The error is logged and flagged inside `put`.
+                let _ = self.put(request);
+            }
+        }
+    }
+}
