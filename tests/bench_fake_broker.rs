@@ -22,6 +22,8 @@ use ferrocket::remoting::{
     request_code, response_code, Connection, ExtFields, RemotingCommand, RemotingServer,
     RequestProcessor, SerializeType, ServerConfig,
 };
+use ferrocket::store::message::batch::BatchMessages;
+use ferrocket::store::message::record::StoredRecord;
 
 /// One request the fake saw.
 #[derive(Debug, Clone)]
@@ -447,6 +449,10 @@ async fn produce_batches_with_real_body_crcs() {
             in_this += 1;
         }
         assert_eq!(at, body.len());
+        // The store's own batch parser reads the same messages.
+        let parsed = BatchMessages::parse(&body).unwrap();
+        assert_eq!(parsed.len(), in_this);
+        assert!(parsed.messages.iter().all(|m| m.body.len() == 33));
         items += in_this;
         sizes.push(in_this);
     }
@@ -612,7 +618,7 @@ async fn consume_reads_every_record_and_measures_from_born_timestamps() {
     // Queue 0: 100 messages born 1 s ago; queue 1: 100 born 10 s ago.
     let t0 = now_ms();
     let body = [b'x'; 50];
-    let records = BTreeMap::from([
+    let records: BTreeMap<i32, Vec<Vec<u8>>> = BTreeMap::from([
         (
             0,
             (0..100)
@@ -626,6 +632,12 @@ async fn consume_reads_every_record_and_measures_from_born_timestamps() {
                 .collect(),
         ),
     ]);
+    // The fake's records are what the store writes: its decoder agrees.
+    let first: &Vec<u8> = &records[&1][0];
+    let decoded = StoredRecord::decode(first).unwrap();
+    assert_eq!(decoded.born_timestamp, t0 - 10_000);
+    assert_eq!(decoded.total_size as usize, first.len());
+    assert!(decoded.crc_ok());
     let broker = start(FakeConfig {
         records,
         ..Default::default()

@@ -318,9 +318,9 @@ mod tests {
         r.extend_from_slice(&0i64.to_be_bytes());
         r.extend_from_slice(&sys_flag.to_be_bytes());
         r.extend_from_slice(&born.to_be_bytes());
-        r.extend(std::iter::repeat(0).take(v6(BORNHOST_V6) + 4));
+        r.extend(std::iter::repeat_n(0, v6(BORNHOST_V6) + 4));
         r.extend_from_slice(&(born + 1).to_be_bytes());
-        r.extend(std::iter::repeat(0).take(v6(STOREHOST_V6) + 4));
+        r.extend(std::iter::repeat_n(0, v6(STOREHOST_V6) + 4));
         r.extend_from_slice(&0i32.to_be_bytes());
         r.extend_from_slice(&0i64.to_be_bytes());
         r.extend_from_slice(&(body.len() as i32).to_be_bytes());

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::fastjson::{self, Value};
+use crate::protocol::body::{decode_body, TopicRouteData, MASTER_ID, PERM_READ, PERM_WRITE};
 use crate::protocol::header::GetRouteInfoRequestHeader;
 use crate::protocol::CommandHeader;
 use crate::remoting::{
@@ -13,11 +13,6 @@ use crate::remoting::{
 
 use super::BenchError;
 
-/// `MixAll.MASTER_ID`.
-pub const MASTER_ID: i64 = 0;
-/// `PermName.PERM_READ` / `PERM_WRITE`.
-const PERM_READ: i64 = 0x4;
-const PERM_WRITE: i64 = 0x2;
 /// The topic a Java producer falls back to when its topic has no route yet (`TBW102`), and the
 /// queue count it then asks the broker to create (`defaultTopicQueueNums`).
 pub const AUTO_CREATE_TOPIC: &str = "TBW102";
@@ -41,56 +36,37 @@ pub struct BrokerRoute {
     pub master_addr: Option<String>,
     pub read_queue_nums: i32,
     pub write_queue_nums: i32,
-    pub perm: i64,
+    pub perm: i32,
 }
 
-/// Reads the brokers out of a `TopicRouteData` JSON body. Liberal like fastjson: `brokerAddrs`
-/// keys may be quoted or bare integers. Sorted by broker name, as Java sorts `QueueData`.
-// Swap for the typed `TopicRouteData` of `protocol::body` once it lands.
+/// Reads the brokers out of a `TopicRouteData` body (fastjson's dialect: `brokerAddrs` keys
+/// quoted or bare), joining each `queueDatas` entry with its `brokerDatas` master. Sorted by
+/// broker name, as Java sorts `QueueData`.
 pub fn parse_route(body: &[u8]) -> Result<Vec<BrokerRoute>, String> {
-    let text = std::str::from_utf8(body).map_err(|e| format!("route body is not UTF-8: {e}"))?;
-    let root = fastjson::parse(text).map_err(|e| format!("route body is not JSON: {e}"))?;
-    let queue_datas = root
-        .get("queueDatas")
-        .and_then(Value::as_array)
-        .ok_or("route body has no queueDatas")?;
-    let broker_datas = root
-        .get("brokerDatas")
-        .and_then(Value::as_array)
-        .unwrap_or(&[]);
-    let mut brokers = Vec::with_capacity(queue_datas.len());
-    for qd in queue_datas {
-        let name = qd
-            .get("brokerName")
-            .and_then(Value::as_str)
-            .ok_or("queueData without brokerName")?;
-        let int = |key: &str| qd.get(key).and_then(Value::as_i64).unwrap_or(0);
-        let master_addr = broker_datas
-            .iter()
-            .find(|bd| bd.get("brokerName").and_then(Value::as_str) == Some(name))
-            .and_then(|bd| bd.get("brokerAddrs"))
-            .and_then(Value::as_object)
-            .and_then(|addrs| {
-                addrs.iter().find_map(|(id, addr)| {
-                    let id = id.as_i64()?;
-                    (id == MASTER_ID).then(|| addr.as_str().map(str::to_string))?
-                })
-            });
-        brokers.push(BrokerRoute {
-            broker_name: name.to_string(),
-            master_addr,
-            read_queue_nums: int("readQueueNums").clamp(0, i32::MAX as i64) as i32,
-            write_queue_nums: int("writeQueueNums").clamp(0, i32::MAX as i64) as i32,
-            perm: int("perm"),
-        });
-    }
+    let route: TopicRouteData =
+        decode_body(body).map_err(|e| format!("unreadable route body: {e}"))?;
+    let mut brokers: Vec<BrokerRoute> = route
+        .queue_datas
+        .iter()
+        .map(|qd| BrokerRoute {
+            broker_name: qd.broker_name.clone(),
+            master_addr: route
+                .broker_datas
+                .iter()
+                .find(|bd| bd.broker_name == qd.broker_name)
+                .and_then(|bd| bd.broker_addrs.get(&MASTER_ID).cloned()),
+            read_queue_nums: qd.read_queue_nums.max(0),
+            write_queue_nums: qd.write_queue_nums.max(0),
+            perm: qd.perm,
+        })
+        .collect();
     brokers.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
     Ok(brokers)
 }
 
 fn queues_of(
     brokers: &[BrokerRoute],
-    perm: i64,
+    perm: i32,
     count: impl Fn(&BrokerRoute) -> i32,
 ) -> Vec<QueueTarget> {
     let mut queues = Vec::new();
@@ -252,7 +228,7 @@ mod tests {
                 ("b:1".to_string(), 2)
             ]
         );
-        assert!(parse_route(b"{}").is_err());
+        assert_eq!(parse_route(b"{}").unwrap(), vec![]);
         assert!(parse_route(b"\xff").is_err());
     }
 }
