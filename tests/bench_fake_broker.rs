@@ -466,10 +466,11 @@ async fn produce_batches_with_real_body_crcs() {
 async fn rate_limit_counts_follow_the_pacer_rules() {
     let a = start(FakeConfig::default()).await;
     let report = run(&format!(
-        "produce --broker {} --queues 4 --rate 2000 --duration 1 --concurrency 16 --size 10",
+        "produce --broker {} --queues 4 --rate 2000 --duration 1 --concurrency 16 --size 10 --interval",
         a.addr
     ))
     .await;
+    // Counted through the per-second drains (`--interval`), still every send.
     let sent = a.fake.seen_code(request_code::SEND_MESSAGE_V2).len() as u64;
     assert_eq!(sent, report.messages());
     assert!(
@@ -486,6 +487,21 @@ async fn rate_limit_counts_follow_the_pacer_rules() {
         report.pacer_dropped
     );
     assert!(report.messages() >= 1000, "only {} sent", report.messages());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unlimited_run_stops_at_the_duration_and_counts_every_send() {
+    let a = start(FakeConfig::default()).await;
+    let report = run(&format!(
+        "produce --broker {} --queues 2 --duration 0.3",
+        a.addr
+    ))
+    .await;
+    let sent = a.fake.seen_code(request_code::SEND_MESSAGE_V2).len() as u64;
+    assert!(sent > 0);
+    assert_eq!(report.messages(), sent);
+    assert_eq!(report.totals.latency_us.count(), sent);
+    assert_eq!(report.pacer_dropped, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
