@@ -114,7 +114,7 @@ pub async fn run(args: ConsumeArgs) -> Result<BenchReport, BenchError> {
         sub_version: epoch_ms(),
         limit: target.messages,
         received: AtomicU64::new(0),
-        done: CancellationToken::new(),
+        done: super::stop_on_ctrl_c(),
     });
     let start = Instant::now();
     let slots = StatsSlots::new(queues.len());

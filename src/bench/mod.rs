@@ -29,8 +29,19 @@
 //! stored records of each FOUND body and records the end-to-end latency now − bornTimestamp
 //! (millisecond resolution, clocks of producer and consumer hosts must agree).
 //!
+//! Options (both modes): `--namesrv ADDR` or `--broker ADDR` (then `--queues N`, default 4, and
+//! optionally `--broker-name NAME`), `--topic` (BenchmarkTest), `--duration SECS` and/or
+//! `--messages N` (neither: 10 s), `--serialize json|rocketmq` (header encoding of every request,
+//! NameServer lookups included), `--interval` (a line per second), `--timeout-ms` (3000).
+//! Produce only: `--size` (128 body bytes, 1..=4 MiB), `--tags`, `--keys on|off` (KEYS
+//! `bench-<n>`), `--connections` (1 per broker), `--concurrency` (16), `--rate` (0 = none),
+//! `--oneway`, `--batch N` (1), `--producer-group`. Consume only: `--group`,
+//! `--from last|first`, `--max-msg-nums` (32).
+//!
 //! The summary (count, msgs/s, MB/s of bodies, p50/p90/p99/p99.9/max latency, errors by response
-//! code) is printed at the end; `--interval` adds a line per second.
+//! code) is printed at the end; `--interval` adds a line per second. Ctrl-C ends a run early,
+//! still with its summary. Single failed requests are counted, not retried (a Java producer
+//! retries twice); the consumer sends no heartbeat (its pulls carry the subscription instead).
 
 pub mod consume;
 pub mod histogram;
@@ -211,6 +222,24 @@ pub enum BenchError {
     Route { topic: String, reason: String },
     #[error(transparent)]
     Remoting(#[from] RemotingError),
+}
+
+/// A token cancelled on Ctrl-C (SIGINT), so an interrupted run still ends with its summary;
+/// cancelling it also ends the listener.
+fn stop_on_ctrl_c() -> tokio_util::sync::CancellationToken {
+    let stop = tokio_util::sync::CancellationToken::new();
+    let token = stop.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = token.cancelled() => {}
+            result = tokio::signal::ctrl_c() => {
+                if result.is_ok() {
+                    token.cancel();
+                }
+            }
+        }
+    });
+    stop
 }
 
 /// Runs the bench the arguments describe, prints its summary and returns it.

@@ -36,6 +36,8 @@ use super::{BenchError, ProduceArgs};
 /// (bornTimestamp) and `i` (properties).
 const KEY_BORN_TIMESTAMP: &str = "g";
 const KEY_PROPERTIES: &str = "i";
+/// Java producer's default `maxMessageSize` (4 MiB).
+const MAX_MESSAGE_SIZE: usize = 4 * 1024 * 1024;
 
 /// Milliseconds since the epoch, as Java's `System.currentTimeMillis()`.
 pub fn epoch_ms() -> i64 {
@@ -45,9 +47,10 @@ pub fn epoch_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// When the run stops: a message count, a deadline, and the optional rate limit.
+/// When the run stops: a message count, a deadline, the optional rate limit, or Ctrl-C.
 struct Budget {
     limit: Option<u64>,
+    stop: CancellationToken,
     claimed: AtomicU64,
     deadline: Option<Duration>,
     start: Instant,
@@ -57,6 +60,9 @@ struct Budget {
 impl Budget {
     /// Claims up to `want` messages for one request; `None` when the run is over.
     async fn take(&self, want: u64) -> Option<u64> {
+        if self.stop.is_cancelled() {
+            return None;
+        }
         let n = match self.limit {
             Some(limit) => {
                 let first = self.claimed.fetch_add(want, Ordering::Relaxed);
@@ -68,7 +74,10 @@ impl Budget {
             None => want,
         };
         match &self.pacer {
-            Some(pacer) => pacer.acquire(n, self.deadline).await?,
+            Some(pacer) => tokio::select! {
+                _ = self.stop.cancelled() => return None,
+                due = pacer.acquire(n, self.deadline) => due?,
+            },
             None => {
                 if self.deadline.is_some_and(|d| self.start.elapsed() >= d) {
                     return None;
@@ -199,6 +208,11 @@ fn validate(args: &ProduceArgs) -> Result<(), BenchError> {
     if args.target.broker.is_some() && args.target.queues <= 0 {
         return usage("--queues must be at least 1");
     }
+    if args.size == 0 || args.size > MAX_MESSAGE_SIZE {
+        // Java's `Validators.checkMessage`: an empty body or one over maxMessageSize (4 MiB)
+        // is refused before sending.
+        return usage("--size must be between 1 and 4194304 bytes");
+    }
     if args.target.topic.is_empty() {
         return usage("--topic must not be empty");
     }
@@ -271,6 +285,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
         next_key: AtomicU64::new(0),
         budget: Budget {
             limit: target.messages,
+            stop: super::stop_on_ctrl_c(),
             claimed: AtomicU64::new(0),
             deadline,
             start,
@@ -288,6 +303,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
     while workers.join_next().await.is_some() {}
     let elapsed = start.elapsed();
     done.cancel();
+    shared.budget.stop.cancel();
     let totals = collector.await.unwrap_or_else(|_| slots.drain());
     for client in &clients {
         client.shutdown();
