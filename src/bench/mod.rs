@@ -159,7 +159,7 @@ pub struct ProduceArgs {
     /// TAGS of every message (none when absent).
     #[arg(long)]
     pub tags: Option<String>,
-    /// Give every message KEYS ("bench-<n>"): on or off.
+    /// Give every message KEYS (`bench-N`, N counting up): on or off.
     #[arg(long, value_parser = parse_on_off, default_value = "off", action = clap::ArgAction::Set)]
     pub keys: bool,
     /// TCP connections per broker.

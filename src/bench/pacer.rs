@@ -11,9 +11,12 @@
 //!   and the tokens jumped over are *dropped* (counted in [`Pacer::dropped`]), never sent late.
 //! - With a deadline `T`, a request whose first slot is due at or after `start + T` is refused.
 //!
+//! - Once a request is refused at the deadline, the tokens due before it that were never taken
+//!   count as dropped too.
+//!
 //! Hence in a run of `T` seconds at rate `R`, `sent + dropped = ceil(R × T)` tokens, exactly
-//! (when every request takes one token); `dropped` stays 0 unless the machine stalls for more
-//! than `burst / R`.
+//! (when every request takes one token; a batch granted just before the deadline may take up
+//! to `batch - 1` more); `dropped` stays 0 unless the machine stalls for more than `burst / R`.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -69,19 +72,37 @@ impl Pacer {
         let mut slot = state.next;
         let earliest = now_units.saturating_sub(self.burst * NANOS);
         if slot < earliest {
-            // Tokens not taken during a stall beyond the burst are lost, as in a full bucket.
-            state.dropped += ((earliest - slot) / NANOS) as u64;
+            // Skip ahead on the grid: the tokens jumped over are lost, as in a full bucket.
             slot = earliest - (earliest - slot) % NANOS;
         }
         let due_nanos = slot.div_ceil(self.rate);
         if let Some(deadline) = deadline {
-            if due_nanos >= deadline.as_nanos() {
+            let deadline_nanos = deadline.as_nanos();
+            if due_nanos >= deadline_nanos {
+                // The run is over. Tokens due before the deadline that nobody took are
+                // dropped, counted once: move the schedule to the first token past it.
+                let end = self.first_slot_at_or_after(deadline_nanos);
+                if state.next < end {
+                    state.dropped += ((end - state.next) / NANOS) as u64;
+                    state.next = end;
+                }
                 return None;
             }
         }
+        state.dropped += ((slot - state.next) / NANOS) as u64;
         state.next = slot + n as u128 * NANOS;
         drop(state);
         Some(self.start + Duration::from_nanos(due_nanos.min(u64::MAX as u128) as u64))
+    }
+
+    /// The schedule position of the first token due at or after `nanos` from the start.
+    fn first_slot_at_or_after(&self, nanos: u128) -> u128 {
+        // Token k is due at ceil(k * NANOS / rate) ns; the first with that >= nanos.
+        let k = match nanos {
+            0 => 0,
+            _ => (nanos - 1) * self.rate / NANOS + 1,
+        };
+        k * NANOS
     }
 
     /// Tokens dropped because the clock ran ahead of the schedule by more than the burst.
@@ -150,6 +171,43 @@ mod tests {
         );
         // sent + dropped = tokens due up to the last slot.
         assert_eq!(1 + 11 + 1 + pacer.dropped(), 1002);
+    }
+
+    #[test]
+    fn late_callers_at_the_deadline_account_for_every_token() {
+        let start = Instant::now();
+        let deadline = Some(Duration::from_secs(1));
+        let pacer = Pacer::new(2000, 20, start);
+        // 1990 tokens taken on time, then everyone is busy until 1.05 s.
+        for _ in 0..1990 {
+            assert!(pacer.reserve(1, start, deadline).is_some());
+        }
+        let late = start + Duration::from_millis(1050);
+        assert_eq!(pacer.reserve(1, late, deadline), None);
+        assert_eq!(pacer.reserve(1, late, deadline), None);
+        assert_eq!(1990 + pacer.dropped(), 2000);
+
+        // Behind by less than the burst at the deadline: the rest still goes out (late).
+        let pacer = Pacer::new(2000, 20, start);
+        for _ in 0..1990 {
+            assert!(pacer.reserve(1, start, deadline).is_some());
+        }
+        let slightly_late = start + Duration::from_millis(1002);
+        let mut sent = 1990;
+        while pacer.reserve(1, slightly_late, deadline).is_some() {
+            sent += 1;
+        }
+        assert_eq!((sent, pacer.dropped()), (2000, 0));
+        assert_eq!(pacer.first_slot_at_or_after(1_000_000_000), 2000 * NANOS);
+        assert_eq!(
+            Pacer::new(3, 1, start).first_slot_at_or_after(1_000_000_000),
+            3 * NANOS
+        );
+        assert_eq!(
+            Pacer::new(3, 1, start).first_slot_at_or_after(333_333_334),
+            NANOS
+        );
+        assert_eq!(Pacer::new(3, 1, start).first_slot_at_or_after(0), 0);
     }
 
     #[test]
