@@ -12,5 +12,7 @@ pub use crate::java::hash as java_hash;
 pub mod mapped_file;
 pub mod mapped_file_queue;
 pub mod message;
+pub mod message_store;
 pub mod metadata;
 pub mod recovery;
+pub mod retention;
