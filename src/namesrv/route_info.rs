@@ -11,8 +11,8 @@ use super::java_order::{bucket, hash_map_table_size, hash_set_order};
 use crate::protocol::topic::{perm, sys_flag};
 
 use crate::protocol::body::{
-    BrokerData, ClusterInfo, DataVersion, QueueData, RegisterBrokerResult, TopicConfig,
-    TopicConfigSerializeWrapper, TopicList, TopicRouteData, MASTER_ID,
+    BrokerData, ClusterInfo, DataVersion, JsonStyle, QueueData, RegisterBrokerResult, RouteParts,
+    TopicConfig, TopicConfigSerializeWrapper, TopicList, TopicRouteData, MASTER_ID,
 };
 
 /// Identifies the connection a broker registered on, so that the connection closing (or the
@@ -345,6 +345,42 @@ impl RouteInfoManager {
         } else {
             Some(route)
         }
+    }
+
+    /// [`pickup_topic_route_data`](Self::pickup_topic_route_data) and its JSON in one step,
+    /// written straight from the table under the read lock (no copy of the route is made).
+    pub fn topic_route_json(
+        &self,
+        topic: &str,
+        style: JsonStyle,
+        order_topic_conf: Option<&str>,
+    ) -> Option<Vec<u8>> {
+        let t = self.read();
+        let queues = t.topic_queue.get(topic)?;
+        let brokers: Vec<&BrokerData> = queues
+            .keys()
+            .filter_map(|name| t.broker_addr.get(name))
+            .collect();
+        if brokers.is_empty() {
+            return None;
+        }
+        let mut filters: BTreeMap<&String, &Vec<String>> = BTreeMap::new();
+        if !t.filter_server.is_empty() {
+            for addr in brokers.iter().flat_map(|bd| bd.broker_addrs.values()) {
+                if let Some((addr, list)) = t.filter_server.get_key_value(addr) {
+                    filters.insert(addr, list);
+                }
+            }
+        }
+        Some(
+            RouteParts {
+                broker_datas: brokers.iter().copied(),
+                filter_server_table: filters.into_iter(),
+                order_topic_conf,
+                queue_datas: queues.values(),
+            }
+            .encode_json(style),
+        )
     }
 
     /// Java `getAllClusterInfo`.
@@ -895,6 +931,42 @@ mod tests {
             perm::READ | perm::WRITE
         );
         assert_eq!(rim.wipe_write_perm_of_broker("nobody"), 0);
+    }
+
+    #[test]
+    fn route_json_from_the_table_equals_the_encoded_route() {
+        let rim = RouteInfoManager::default();
+        register(&rim, "b", "h:2", 0, &wrapper(1, &[("T", 4, 0)]), 2, 0);
+        register(&rim, "a", "h:1", 0, &wrapper(1, &[("T", 8, 1)]), 1, 0);
+        register(&rim, "a", "h:3", 1, &wrapper(1, &[]), 3, 0);
+        let filters = ["fs:1".to_string()];
+        rim.register_broker(
+            &BrokerRegistration {
+                cluster_name: "c1",
+                broker_addr: "h:1",
+                broker_name: "a",
+                broker_id: 0,
+                ha_server_addr: None,
+                topic_config_wrapper: &wrapper(1, &[("T", 8, 1)]),
+                filter_server_list: Some(&filters),
+                connection: Some(1),
+            },
+            0,
+        );
+        for style in [JsonStyle::Fastjson, JsonStyle::Standard] {
+            for conf in [None, Some("a:8")] {
+                let mut route = rim.pickup_topic_route_data("T").unwrap();
+                assert_eq!(route.filter_server_table.len(), 1);
+                route.order_topic_conf = conf.map(str::to_string);
+                assert_eq!(
+                    rim.topic_route_json("T", style, conf).unwrap(),
+                    route.encode_json(style)
+                );
+            }
+        }
+        assert!(rim
+            .topic_route_json("missing", JsonStyle::Standard, None)
+            .is_none());
     }
 
     #[test]
