@@ -76,14 +76,14 @@ impl TopicQueueTable {
     fn entry(&mut self, topic: &str) -> &mut BrokerQueues {
         if !self.topics.contains_key(topic) {
             self.next_seq += 1;
-            self.topics
-                .insert(topic.to_string(), (self.next_seq, BTreeMap::new()));
-            self.max_len = self.max_len.max(self.topics.len());
+            self.max_len = self.max_len.max(self.topics.len() + 1);
         }
-        match self.topics.get_mut(topic) {
-            Some((_, queues)) => queues,
-            None => unreachable!("inserted above"),
-        }
+        let seq = self.next_seq;
+        &mut self
+            .topics
+            .entry(topic.to_string())
+            .or_insert_with(|| (seq, BTreeMap::new()))
+            .1
     }
 
     fn remove(&mut self, topic: &str) {
