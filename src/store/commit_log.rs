@@ -179,32 +179,44 @@ impl PutState {
     }
 }
 
-/// Wakes the dispatcher (reput) thread after appends, without a syscall when nobody sleeps.
+/// Wakes the dispatcher (reput) thread after appends. Only the first append after the thread
+/// went to sleep pays for a wake-up (`sleeping` is swapped off); the others see it awake. The
+/// thread spins briefly before sleeping (see [`AppendNotifier::wait`]), so under steady load
+/// appends never make a system call for it.
 #[derive(Debug, Default)]
 pub struct AppendNotifier {
     sleeping: AtomicBool,
-    lock: Mutex<u64>,
+    lock: Mutex<()>,
     cv: Condvar,
 }
 
 impl AppendNotifier {
     pub fn notify(&self) {
-        if self.sleeping.load(Ordering::Acquire) {
-            let mut seq = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-            *seq += 1;
+        // Pairs with the fence in `wait`: either the sleeper sees our append, or we see it asleep.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.sleeping.load(Ordering::SeqCst) && self.sleeping.swap(false, Ordering::SeqCst) {
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             self.cv.notify_all();
         }
     }
 
-    /// Sleeps until notified or `timeout`, unless `ready()` already holds (checked after
-    /// announcing the sleep, so no notification is lost).
+    /// Waits until `ready()` holds, a notification, or `timeout`: first a short spin (about
+    /// 50 µs, yielding the core), then a sleep on the condition variable.
     pub fn wait(&self, timeout: Duration, ready: impl Fn() -> bool) {
+        let spin_until = std::time::Instant::now() + Duration::from_micros(50);
+        while std::time::Instant::now() < spin_until {
+            if ready() {
+                return;
+            }
+            std::thread::yield_now();
+        }
         let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        self.sleeping.store(true, Ordering::Release);
+        self.sleeping.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
         if !ready() {
             let _ = self.cv.wait_timeout(guard, timeout);
         }
-        self.sleeping.store(false, Ordering::Release);
+        self.sleeping.store(false, Ordering::SeqCst);
     }
 }
 
