@@ -436,10 +436,14 @@ impl MessageStore {
         if status != PutMessageStatus::PutOk {
             return PutMessageResult::failed(status);
         }
-        if msg.topic.chars().count() > i8::MAX as usize {
+        // Java counts UTF-16 units; a string's char count never exceeds its byte length.
+        if msg.topic.len() > i8::MAX as usize && msg.topic.encode_utf16().count() > i8::MAX as usize
+        {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
-        if msg.properties_string.chars().count() > i16::MAX as usize {
+        if msg.properties_string.len() > i16::MAX as usize
+            && msg.properties_string.encode_utf16().count() > i16::MAX as usize
+        {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
         let result = self.commit_log.put_message(msg);
@@ -453,7 +457,7 @@ impl MessageStore {
         if status != PutMessageStatus::PutOk {
             return PutMessageResult::failed(status);
         }
-        if batch.topic.chars().count() > i8::MAX as usize
+        if batch.topic.encode_utf16().count() > i8::MAX as usize
             || batch.body.len() > self.config.max_message_size.max(0) as usize
         {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
