@@ -344,7 +344,17 @@ impl MessageStore {
             );
         }
         // Java waits for the reput to catch up before serving, then rebuilds the queue table.
+        // A dispatch that stops moving (an unreadable record in an old file) must not hang the
+        // start: after 2 s without progress we go on and say so.
+        let mut last = (self.dispatch_behind_bytes(), Instant::now());
         while self.dispatch_behind_bytes() > 0 {
+            let behind = self.dispatch_behind_bytes();
+            if behind != last.0 {
+                last = (behind, Instant::now());
+            } else if last.1.elapsed() > Duration::from_secs(2) {
+                tracing::error!(behind, "dispatch is stuck during start; serving anyway");
+                break;
+            }
             std::thread::sleep(Duration::from_millis(1));
         }
         self.commit_log.set_topic_queue_table(
@@ -767,6 +777,26 @@ impl MessageStore {
             std::thread::sleep(Duration::from_micros(200));
         }
         true
+    }
+
+    /// One CommitLog retention pass as if the disk were `disk_ratio` full at `hour` (the
+    /// housekeeping thread runs it every `cleanResourceInterval` with the measured ratio; tests
+    /// and tools use this to simulate a full disk). ConsumeQueue and IndexFile files behind the
+    /// new CommitLog minimum are deleted too.
+    pub fn run_retention_with(&self, disk_ratio: f64, hour: i32) -> super::retention::CleanPass {
+        let pass = self.clean_commit_log.run_with_ratio(
+            &self.config,
+            &self.commit_log,
+            &self.running_flags,
+            disk_ratio,
+            hour,
+        );
+        let min_phy = self.commit_log.min_offset();
+        if pass.deleted > 0 && min_phy > 0 {
+            self.logics.consume_queues.delete_expired_files(min_phy);
+            self.logics.index.delete_expired_files(min_phy);
+        }
+        pass
     }
 
     /// Admin "delete expired CommitLog files now".
