@@ -4,9 +4,11 @@
 //! `namesrv`, `broker` -> `store` -> `protocol` -> `remoting`; `fastjson` and `config` are leaves
 //! used by all of them.
 
+pub mod bench;
 pub mod broker;
 pub mod config;
 pub mod fastjson;
+pub mod java;
 pub mod namesrv;
 pub mod protocol;
 pub mod remoting;

@@ -1,1 +1,7 @@
-fn main() {}
+//! The `ferrocket` binary: one subcommand per Java launcher (`mqnamesrv` -> `ferrocket namesrv`).
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

@@ -345,3 +345,22 @@ fn offset_by_time_binary_search() {
     // Units behind the CommitLog minimum are skipped.
     assert_eq!(cq.offset_by_time(0, 1000 + 100 * 20, time_of), 20);
 }
+
+#[test]
+fn destroy_all_and_flush_all() {
+    let dir = tmp_dir("destroy");
+    let store = ConsumeQueueStore::new(&dir, SMALL);
+    for (t, q) in [("A", 0), ("A", 1), ("B", 0)] {
+        put(&store.find_or_create(t, q), 0);
+    }
+    store.flush_all().unwrap();
+    assert_eq!(store.queues().len(), 3);
+    store.destroy_all();
+    assert!(store.queues().is_empty());
+    assert_eq!(store.max_physical_offset(), -1);
+    assert!(!dir.join("A/0/00000000000000000000").exists());
+    // Reloading finds nothing to serve.
+    let store = ConsumeQueueStore::new(&dir, SMALL);
+    store.load().unwrap();
+    assert!(store.queues().iter().all(|q| q.max_offset_in_queue() == 0));
+}

@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ferrocket::java::java_string_hash;
 use ferrocket::store::dispatch::DispatchRequest;
 use ferrocket::store::index::{
     IndexConfig, IndexService, HASH_SLOT_SIZE, INDEX_ENTRY_SIZE, INDEX_HEADER_SIZE,
 };
-use ferrocket::store::java_hash::java_string_hash;
 use serde_json::Value;
 
 const STORES: [&str; 4] = ["main-master", "crash-master", "ha-master", "ha-slave"];
@@ -319,4 +319,62 @@ fn golden_index_rebuild_is_byte_identical() {
         });
         let _ = std::fs::remove_dir_all(root.parent().unwrap());
     }
+}
+
+/// crash-master after SIGKILL: the checkpoint's indexMsgTimestamp is 0, so Java's load deletes
+/// every index file whose end timestamp is past it, and recovery re-dispatches the CommitLog.
+/// Doing the same rebuilds Java's entries exactly, plus the one record Java never indexed.
+#[test]
+fn golden_crash_index_is_dropped_and_rebuilt() {
+    let Some(golden) =
+        ferrocket::testkit::golden_or_skip("golden_crash_index_is_dropped_and_rebuilt")
+    else {
+        return;
+    };
+    let (root, manifest) = extract(&golden, "crash-master", "idx-crash");
+    assert_eq!(i64_of(&manifest["checkpoint"]["indexMsgTimestamp"]), 0);
+    let java_copy = root.parent().unwrap().join("java-index");
+    let java_file = manifest["index"][0]["file"].as_str().unwrap();
+    std::fs::create_dir_all(&java_copy).unwrap();
+    std::fs::rename(root.join(java_file), java_copy.join("java")).unwrap();
+    std::fs::copy(java_copy.join("java"), root.join(java_file)).unwrap();
+
+    let service = IndexService::new(root.join("index"), IndexConfig::default());
+    service.load(false, 0).unwrap();
+    assert_eq!(service.with_files(|f| f.len()), 0);
+    assert_eq!(
+        std::fs::read_dir(root.join("index")).unwrap().count(),
+        0,
+        "deleted from disk"
+    );
+
+    let records = manifest["commitlog"].as_array().unwrap();
+    assert_eq!(records.len(), 596);
+    for record in records {
+        service.build_index(&dispatch_request(record));
+    }
+    let java_count = i64_of(&manifest["index"][0]["header"]["indexCount"]) as usize;
+    service.with_files(|files| {
+        assert_eq!(files.len(), 1);
+        let h = files[0].header();
+        let last = records.last().unwrap();
+        assert_eq!(h.end_phy_offset, i64_of(&last["commitLogOffset"]));
+        // Two more entries than Java's file: the unindexed record's UNIQ_KEY and KEYS.
+        assert_eq!(h.index_count as usize, java_count + 2);
+        let entries_at = (INDEX_HEADER_SIZE + 5_000_000 * HASH_SLOT_SIZE) as u64;
+        let ours = read_range(files[0].path(), entries_at, java_count * INDEX_ENTRY_SIZE);
+        let java = read_range(
+            &java_copy.join("java"),
+            entries_at,
+            java_count * INDEX_ENTRY_SIZE,
+        );
+        assert!(ours == java, "entries 1..{java_count} differ from Java's");
+    });
+    let uniq = records.last().unwrap()["uniqKey"].as_str().unwrap();
+    let got = service.query_offsets("GoldenCrash", uniq, 4, 0, i64::MAX);
+    assert_eq!(
+        got.phy_offsets,
+        vec![i64_of(&records.last().unwrap()["commitLogOffset"])]
+    );
+    let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }

@@ -256,3 +256,39 @@ fn files_with_the_wrong_size_are_skipped_not_fatal() {
     );
     assert!(names[0].exists());
 }
+
+#[test]
+fn a_garbage_header_is_read_safely_and_the_file_treated_as_full() {
+    let dir = tmp_dir("badheader");
+    {
+        let service = IndexService::new(&dir, small());
+        service.dispatch(&record(0, "k", "", 10_000));
+    }
+    let path = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut raw = std::fs::read(&path).unwrap();
+    // indexCount = i32::MAX, hashSlotCount negative, every slot head pointing far away.
+    raw[32..36].copy_from_slice(&(-5i32).to_be_bytes());
+    raw[36..40].copy_from_slice(&i32::MAX.to_be_bytes());
+    for slot in 0..11 {
+        raw[40 + slot * 4..44 + slot * 4].copy_from_slice(&(i32::MAX - slot as i32).to_be_bytes());
+    }
+    std::fs::write(&path, &raw).unwrap();
+    let service = IndexService::new(&dir, small());
+    service.load(true, 0).unwrap();
+    assert!(service
+        .query_offsets("T", "k", 64, 0, i64::MAX)
+        .phy_offsets
+        .is_empty());
+    // The next record goes into a fresh file; queries find it.
+    service.dispatch(&record(100, "k", "", 11_000));
+    assert_eq!(service.with_files(|f| f.len()), 2);
+    assert_eq!(
+        service.query_offsets("T", "k", 64, 0, i64::MAX).phy_offsets,
+        vec![100]
+    );
+}

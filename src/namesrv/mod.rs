@@ -5,9 +5,10 @@
 //! [`server`] puts it on the network with the remoting server and runs the periodic broker scan.
 
 pub mod config;
-// pub mod handlers;
+pub mod handlers;
 pub mod kv_config;
 pub mod route_info;
+pub mod server;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};

@@ -18,12 +18,16 @@ use super::command::RemotingCommand;
 use super::connection::{self, Connection, ConnectionConfig};
 use super::error::RemotingError;
 use super::server::{NotSupported, RequestProcessor};
+use crate::config::NettyClientConfig;
 
 /// Client settings.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// Java's `connectTimeoutMillis` (3 s).
     pub connect_timeout: Duration,
+    /// Close the connection when an invocation times out, so the next call starts on a fresh
+    /// one (Java's `clientCloseSocketIfTimeout`, true by default in 4.9.7).
+    pub close_on_timeout: bool,
     pub connection: ConnectionConfig,
 }
 
@@ -31,9 +35,29 @@ impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
             connect_timeout: Duration::from_secs(3),
+            close_on_timeout: true,
             connection: ConnectionConfig::default(),
         }
     }
+}
+
+impl From<&NettyClientConfig> for ClientConfig {
+    /// The keys of a Java client configuration ferrocket honours.
+    fn from(java: &NettyClientConfig) -> Self {
+        ClientConfig {
+            connect_timeout: Duration::from_millis(java.connect_timeout_millis.max(0) as u64),
+            close_on_timeout: java.client_close_socket_if_timeout,
+            connection: ConnectionConfig {
+                idle_timeout: idle_timeout(java.client_channel_max_idle_time_seconds),
+                ..ConnectionConfig::default()
+            },
+        }
+    }
+}
+
+/// Netty's `IdleStateHandler` treats a non-positive time as "never".
+pub(crate) fn idle_timeout(seconds: i32) -> Option<Duration> {
+    (seconds > 0).then(|| Duration::from_secs(seconds as u64))
 }
 
 /// A client; clones share connections.
@@ -56,6 +80,13 @@ struct ClientInner<P> {
     /// calls to one address share a single connect.
     slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Connection>>>>>,
     shutdown: CancellationToken,
+}
+
+impl<P> Drop for ClientInner<P> {
+    /// The last clone of a client going away closes its connections.
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
 }
 
 impl RemotingClient<NotSupported> {
@@ -94,7 +125,14 @@ impl<P: RequestProcessor> RemotingClient<P> {
                 timeout,
             })??;
         let left = timeout.saturating_sub(started.elapsed());
-        conn.invoke(request, left).await
+        let result = conn.invoke(request, left).await;
+        if self.inner.config.close_on_timeout
+            && matches!(result, Err(RemotingError::Timeout { .. }))
+        {
+            tracing::warn!(%addr, ?timeout, "invoke timed out; closing the connection");
+            conn.close();
+        }
+        result
     }
 
     /// Sends `request` to `addr` as a oneway request.
@@ -174,5 +212,31 @@ impl<P: RequestProcessor> RemotingClient<P> {
     ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<Option<Connection>>>>>
     {
         self.inner.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::NettyServerConfig;
+    use crate::remoting::ServerConfig;
+
+    #[test]
+    fn java_transport_keys_map_onto_the_configs() {
+        let client = ClientConfig::from(&NettyClientConfig::default());
+        assert_eq!(client.connect_timeout, Duration::from_millis(3000));
+        assert!(client.close_on_timeout);
+        assert_eq!(
+            client.connection.idle_timeout,
+            Some(Duration::from_secs(120))
+        );
+
+        let mut java = NettyServerConfig::default();
+        assert_eq!(
+            ServerConfig::from(&java).connection.idle_timeout,
+            Some(Duration::from_secs(120))
+        );
+        java.server_channel_max_idle_time_seconds = 0;
+        assert_eq!(ServerConfig::from(&java).connection.idle_timeout, None);
     }
 }

@@ -270,7 +270,17 @@ impl RemotingCommand {
         RemotingCommand::response_to(request, REMOTING_SYSTEM_ERROR, Some(remark.into()))
     }
 
-    /// SYSTEM_BUSY with Java's flow-control remark for an overloaded server.
+    /// SYSTEM_BUSY with Java's remark for a processor refusing work (`rejectRequest()`, e.g. the
+    /// broker's page cache is busy).
+    pub fn system_busy_rejected(request: &RemotingCommand) -> RemotingCommand {
+        RemotingCommand::response_to(
+            request,
+            REMOTING_SYSTEM_BUSY,
+            Some("[REJECTREQUEST]system busy, start flow control for a while".to_string()),
+        )
+    }
+
+    /// SYSTEM_BUSY with Java's remark for an overloaded server (its executor queue is full).
     pub fn system_busy(request: &RemotingCommand) -> RemotingCommand {
         RemotingCommand::response_to(
             request,

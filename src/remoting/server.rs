@@ -7,7 +7,10 @@
 //! a task of its own, so requests of one connection run concurrently and a long-polling pull
 //! does not hold up the requests behind it; responses are written in completion order. At most
 //! `max_requests_in_flight` requests per connection run at once: beyond that the connection is
-//! not read until one finishes (TCP pushes back on the peer).
+//! not read until one finishes (TCP pushes back on the peer). A request suspended inside the
+//! processor (a long-polling pull) holds its slot, and while all slots are taken the responses
+//! to server-initiated requests on that connection wait unread too; the default (1024) is far
+//! above what one client keeps in flight.
 //!
 //! The processor returns the response, or `None` for no response. The server then sets the
 //! request's opaque, the response flag and the request's serialize type on it, and drops it if
@@ -38,6 +41,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::command::RemotingCommand;
 use super::connection::{self, Connection, ConnectionConfig};
+use crate::config::NettyServerConfig;
 
 /// Handles the requests arriving on connections (server side, or server-initiated requests on
 /// a client's connections).
@@ -74,6 +78,21 @@ pub struct ServerConfig {
     pub connection: ConnectionConfig,
 }
 
+impl From<&NettyServerConfig> for ServerConfig {
+    /// The keys of a Java server configuration ferrocket honours (the listen port is the
+    /// caller's: it binds).
+    fn from(java: &NettyServerConfig) -> Self {
+        ServerConfig {
+            connection: ConnectionConfig {
+                idle_timeout: super::client::idle_timeout(
+                    java.server_channel_max_idle_time_seconds,
+                ),
+                ..ConnectionConfig::default()
+            },
+        }
+    }
+}
+
 /// A bound server, ready to serve.
 pub struct RemotingServer<P: RequestProcessor> {
     listener: TcpListener,
@@ -106,6 +125,20 @@ impl<P: RequestProcessor> RemotingServer<P> {
     /// Cancel it to stop the server: no more accepts, all connections closed, `serve` returns.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
+    }
+
+    /// [`serve`](Self::serve) until `signal` completes (e.g. `tokio::signal::ctrl_c()`).
+    pub async fn serve_until(self, signal: impl Future<Output = ()>) {
+        let token = self.shutdown_token();
+        let stop = async move {
+            signal.await;
+            token.cancel();
+            std::future::pending::<()>().await
+        };
+        tokio::select! {
+            _ = self.serve() => {}
+            _ = stop => {}
+        }
     }
 
     /// Accepts and serves connections until shutdown. Returns once every connection is closed.

@@ -8,7 +8,7 @@ pub mod consume_queue;
 pub mod dispatch;
 pub mod flush;
 pub mod index;
-pub mod java_hash;
+pub use crate::java::hash as java_hash;
 pub mod mapped_file;
 pub mod mapped_file_queue;
 pub mod message;

@@ -115,3 +115,35 @@ pub fn response_to<'a>(frames: &'a [Frame], request: &Frame) -> Option<&'a Frame
             && f.opaque == request.opaque
     })
 }
+
+/// One connection of `frames/<scenario>.conns.json`.
+#[derive(Debug, Clone)]
+pub struct ConnInfo {
+    pub conn: i64,
+    pub client: String,
+    pub client_addr: String,
+    pub server: String,
+    /// False: the connection was open before the capture started.
+    pub syn_seen: bool,
+}
+
+/// The capture start (epoch seconds) and connections of a scenario.
+pub fn conns(golden: &Path, scenario: &str) -> (f64, Vec<ConnInfo>) {
+    let text =
+        std::fs::read_to_string(golden.join("frames").join(format!("{scenario}.conns.json")))
+            .expect("conns");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("conns json");
+    let list = v["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .map(|c| ConnInfo {
+            conn: c["conn"].as_i64().unwrap_or(0),
+            client: c["client"].as_str().unwrap_or_default().to_string(),
+            client_addr: c["client_addr"].as_str().unwrap_or_default().to_string(),
+            server: c["server"].as_str().unwrap_or_default().to_string(),
+            syn_seen: c["syn_seen"].as_bool().unwrap_or(true),
+        })
+        .collect();
+    (v["capture_start_epoch"].as_f64().unwrap_or(0.0), list)
+}

@@ -1,4 +1,5 @@
-//! Filter-server headers (the filter server is gone from 4.9.7's distribution; the classes remain).
+//! Filter-server headers. The filter server is not part of 4.9.7 and no processor handles these
+//! codes; the classes (and so these types) remain.
 
 command_header! {
     /// REGISTER_FILTER_SERVER (301) request.
@@ -11,7 +12,8 @@ command_header! {
     /// REGISTER_FILTER_SERVER (301) response.
     pub struct RegisterFilterServerResponseHeader {
         pub broker_name: String = "brokerName" (required),
-        pub broker_id: i64 = "brokerId" (required),
+        /// `@CFNotNull` on a Java primitive: Java 4.9.7 logs the missing key and keeps `0`.
+        pub broker_id: i64 = "brokerId" (default 0),
     }
 }
 

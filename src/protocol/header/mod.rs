@@ -1,9 +1,12 @@
 //! One Rust struct per `CommandCustomHeader` class of RocketMQ 4.9.7, with Java's class and field
-//! names, grouped by area. Each is declared with [`command_header!`], which also writes its
+//! names, grouped by area. Each is declared with `command_header!`, which also writes its
 //! [`CommandHeader`](crate::protocol::CommandHeader) impl.
 //!
 //! Field rules (from `RemotingCommand.decodeCommandCustomHeader` / `makeCustomHeaderToNet`):
-//! - `required`: a `@CFNotNull` field. Missing key -> `HeaderError::Missing(java_name)`.
+//! - `required`: a `@CFNotNull` boxed field (`String`, `Integer`, `Long`, `Boolean`). Missing key ->
+//!   `HeaderError::Missing(java_name)`. A `@CFNotNull` *primitive* (`long timestamp`,
+//!   `boolean isForce`, ...) is declared `default` instead: Java 4.9.7 keeps its 0/false when the
+//!   key is missing and processes the request normally, so ferrocket does too.
 //! - `optional`: a nullable boxed field (`Option<T>`, missing -> `None`) or a Java primitive
 //!   without initializer (missing -> `0`/`false`).
 //! - `default <expr>`: a field with a Java initializer (`Integer bodyCrc32 = 0`): missing -> that.
@@ -12,10 +15,25 @@
 //! - Encoding writes every non-null field as Java's `toString`, in Java declaration order (which
 //!   is the wire order of the binary "fast codec" headers).
 //!
-//! Deviation, on purpose: Java 4.9.7 itself *logs and swallows* a missing `@CFNotNull` field and
-//! an unparsable value in its reflective decoder (the field stays null / at its default, and the
-//! processor usually fails later with a NullPointerException -> SYSTEM_ERROR). ferrocket rejects
-//! such a header up front with Java's older message text instead.
+//! Deviation, on purpose: Java 4.9.7 itself *logs and swallows* a missing `@CFNotNull` field (all
+//! headers) and an unparsable value (reflective decoder; the four fast-codec decoders do throw
+//! `NumberFormatException`). A boxed field then stays null and the processor usually fails later
+//! with a NullPointerException -> SYSTEM_ERROR (sometimes it carries on with null, e.g. a
+//! GET_ROUTEINFO_BY_TOPIC without `topic` answers TOPIC_NOT_EXIST for "null"). ferrocket rejects
+//! such a header up front, with the text Java builds (and only logs):
+//! `the custom field <x> is null`; an unparsable optional value is rejected too instead of being
+//! dropped.
+//!
+//! What is here:
+//! - the header structs (re-exported from the area modules: [`namesrv`], [`send`], [`pull`],
+//!   [`offset`], [`consumer`], [`transaction`], [`query`], [`admin`], [`acl`], [`filtersrv`]), each
+//!   with `from_ext_fields` / `to_ext_fields`, `check_fields`, `JAVA_CLASS`, `JAVA_FIELDS`, `KIND`;
+//! - [`table`]: [`HeaderKind`] (one variant per header type, with dynamic `reencode`), the
+//!   request-code table [`CODE_HEADERS`] / [`request_header_kind`] / [`response_header_kind`], and
+//!   the keys Java adds beside a header ([`RPC_HOOK_KEYS`], [`extra_request_keys`],
+//!   [`extra_response_keys`]);
+//! - [`java_ext_fields_order`]: the `HashMap` iteration order Java writes extFields in, for
+//!   byte-identical JSON (and non-fast-codec binary) headers.
 
 pub mod field;
 
@@ -55,6 +73,8 @@ macro_rules! command_header {
         }
 
         impl $name {
+            /// This header's entry in [`HeaderKind`](crate::protocol::header::HeaderKind).
+            pub const KIND: $crate::protocol::header::HeaderKind = $crate::protocol::header::HeaderKind::$name;
             /// The Java class this header mirrors (simple name).
             pub const JAVA_CLASS: &'static str = stringify!($name);
             /// The `extFields` keys of this header, in Java declaration order.
@@ -73,15 +93,23 @@ macro_rules! command_header {
         }
 
         impl $crate::protocol::CommandHeader for $name {
+            fn kind() -> Option<$crate::protocol::header::HeaderKind> {
+                Some(Self::KIND)
+            }
+
             fn to_ext_fields(&self) -> $crate::remoting::ExtFields {
+                self.ext_entries().into_iter().map(|(k, v)| (k.into_owned(), v)).collect()
+            }
+
+            fn ext_entries(&self) -> Vec<(std::borrow::Cow<'static, str>, String)> {
                 #[allow(unused_mut)]
-                let mut ext = $crate::remoting::ExtFields::with_capacity(Self::JAVA_FIELDS.len());
+                let mut entries = Vec::with_capacity(Self::JAVA_FIELDS.len());
                 $(
                     if let Some(v) = $crate::protocol::header::HeaderField::render_field(&self.$field) {
-                        ext.insert($java, v);
+                        entries.push((std::borrow::Cow::Borrowed($java), v));
                     }
                 )*
-                ext
+                entries
             }
 
             fn from_ext_fields(
@@ -120,6 +148,7 @@ pub mod acl;
 pub mod admin;
 pub mod consumer;
 pub mod filtersrv;
+pub mod java_order;
 pub mod namesrv;
 pub mod offset;
 pub mod pull;
@@ -138,7 +167,8 @@ pub use pull::*;
 pub use query::*;
 pub use send::*;
 pub use table::{
-    code_headers, extra_request_keys, extra_response_keys, request_header_kind,
-    response_header_kind, CodeHeaders, HeaderKind, CODE_HEADERS, RPC_HOOK_KEYS,
+    code_headers, extra_request_keys, extra_response_keys, java_ext_fields_order, java_key_order,
+    request_header_kind, response_header_kind, CodeHeaders, HeaderKind, CODE_HEADERS,
+    RPC_HOOK_KEYS,
 };
 pub use transaction::*;

@@ -2,9 +2,11 @@
 //! plus the extFields keys Java adds beside a header. Drives the golden tests and the compat
 //! matrix; servers use the concrete types directly.
 
+use std::sync::OnceLock;
+
 use super::*;
 use crate::protocol::{CommandHeader, HeaderError};
-use crate::remoting::ExtFields;
+use crate::remoting::{ExtFields, RemotingCommand};
 
 macro_rules! header_kinds {
     ($($ty:ident),* $(,)?) => {
@@ -29,6 +31,18 @@ macro_rules! header_kinds {
             /// after decoding them (unknown keys dropped, defaults filled in).
             pub fn reencode(self, ext: &ExtFields) -> Result<ExtFields, HeaderError> {
                 match self { $(HeaderKind::$ty => $ty::from_ext_fields(ext).map(|h| h.to_ext_fields())),* }
+            }
+
+            /// Reads `ext` into this header type and [`write_header`](crate::protocol::write_header)s
+            /// it into `cmd`, beside the keys `cmd` already holds.
+            pub fn write_from(self, ext: &ExtFields, cmd: &mut RemotingCommand) -> Result<(), HeaderError> {
+                match self {
+                    $(HeaderKind::$ty => {
+                        let header = $ty::from_ext_fields(ext)?;
+                        crate::protocol::write_header(cmd, &header);
+                        Ok(())
+                    })*
+                }
             }
         }
     };
@@ -759,5 +773,186 @@ pub fn extra_response_keys(request_code: i32) -> &'static [&'static str] {
     match request_code {
         10 | 310 | 320 | 324 | 325 => &["MSG_REGION", "TRACE_ON"],
         _ => &[],
+    }
+}
+
+/// Package of the header classes, and of their `namesrv`/`filtersrv` subpackages.
+const HEADER_PACKAGE: &str = "org.apache.rocketmq.common.protocol.header";
+/// The superclass that gives a dozen request headers their `bname` field.
+const RPC_REQUEST_HEADER: &str = "org.apache.rocketmq.common.rpc.RpcRequestHeader";
+
+impl HeaderKind {
+    /// The Java class's binary name (`Class.getName()`).
+    pub fn java_binary_name(self) -> String {
+        let sub = if namesrv_kind(self) {
+            ".namesrv"
+        } else if filtersrv_kind(self) {
+            ".filtersrv"
+        } else {
+            ""
+        };
+        format!("{HEADER_PACKAGE}{sub}.{}", self.java_class())
+    }
+
+    /// Whether the Java class extends `RpcRequestHeader` (and so has a `bname` field).
+    pub fn extends_rpc_request_header(self) -> bool {
+        use HeaderKind::*;
+        matches!(
+            self,
+            CheckTransactionStateRequestHeader
+                | ConsumerSendMsgBackRequestHeader
+                | EndTransactionRequestHeader
+                | GetEarliestMsgStoretimeRequestHeader
+                | GetMaxOffsetRequestHeader
+                | GetMinOffsetRequestHeader
+                | PullMessageRequestHeader
+                | QueryConsumerOffsetRequestHeader
+                | SearchOffsetRequestHeader
+                | SendMessageRequestHeader
+                | SendMessageRequestHeaderV2
+                | UpdateConsumerOffsetRequestHeader
+        )
+    }
+
+    /// Every instance field Java reflection sees on the class, as (declaring class, name): the
+    /// class's own in declaration order, then `RpcRequestHeader.bname`. (V2's `bname` is not a
+    /// field of our struct, as its fast decoder never reads it, but it still takes a slot here.)
+    fn java_reflected_fields(self) -> Vec<(String, &'static str)> {
+        let own = self.java_binary_name();
+        let mut fields: Vec<(String, &'static str)> = self
+            .java_fields()
+            .iter()
+            .filter(|f| **f != "bname")
+            .map(|f| (own.clone(), *f))
+            .collect();
+        if self.extends_rpc_request_header() {
+            fields.push((RPC_REQUEST_HEADER.to_string(), "bname"));
+        }
+        fields
+    }
+}
+
+fn namesrv_kind(kind: HeaderKind) -> bool {
+    use HeaderKind::*;
+    matches!(
+        kind,
+        AddWritePermOfBrokerRequestHeader
+            | AddWritePermOfBrokerResponseHeader
+            | DeleteKVConfigRequestHeader
+            | DeleteTopicFromNamesrvRequestHeader
+            | GetKVConfigRequestHeader
+            | GetKVConfigResponseHeader
+            | GetKVListByNamespaceRequestHeader
+            | GetRouteInfoRequestHeader
+            | PutKVConfigRequestHeader
+            | QueryDataVersionRequestHeader
+            | QueryDataVersionResponseHeader
+            | RegisterBrokerRequestHeader
+            | RegisterBrokerResponseHeader
+            | RegisterOrderTopicRequestHeader
+            | UnRegisterBrokerRequestHeader
+            | WipeWritePermOfBrokerRequestHeader
+            | WipeWritePermOfBrokerResponseHeader
+    )
+}
+
+fn filtersrv_kind(kind: HeaderKind) -> bool {
+    use HeaderKind::*;
+    matches!(
+        kind,
+        RegisterFilterServerRequestHeader
+            | RegisterFilterServerResponseHeader
+            | RegisterMessageFilterClassRequestHeader
+    )
+}
+
+impl HeaderKind {
+    /// The order `makeCustomHeaderToNet` visits this header's fields in (computed once per type).
+    fn field_visit_order(self) -> &'static [&'static str] {
+        static ORDERS: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
+        let orders = ORDERS.get_or_init(|| {
+            HeaderKind::ALL
+                .iter()
+                .map(|kind| {
+                    let fields = kind.java_reflected_fields();
+                    let refs: Vec<(&str, &str)> =
+                        fields.iter().map(|(c, f)| (c.as_str(), *f)).collect();
+                    java_order::java_field_set_order(&refs)
+                        .into_iter()
+                        .filter_map(|i| refs.get(i))
+                        .map(|(_, f)| *f)
+                        .collect()
+                })
+                .collect()
+        });
+        // ALL lists the variants in declaration order, so the discriminant indexes it.
+        orders.get(self as usize).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// Reorders `ext` (the fields of a `header` plus any keys added beside it) into the iteration
+/// order of the `HashMap` Java would have built, which is the order Java writes in a JSON header
+/// and in a binary header of a non-fast-codec class. See [`java_key_order`].
+pub fn java_ext_fields_order(header: Option<HeaderKind>, ext: &ExtFields) -> ExtFields {
+    let entries: Vec<(&str, &str)> = ext.iter().collect();
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| *k).collect();
+    java_key_order(header, &keys)
+        .into_iter()
+        .filter_map(|i| entries.get(i))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The positions of distinct `keys` (a header's fields plus keys added beside it) in the order
+/// Java's extFields `HashMap` iterates them. Insertion order modelled: keys added with
+/// `addExtField` before encoding (AccessKey, ReqT, MSG_REGION, ...) in the order given, then the
+/// header fields as `makeCustomHeaderToNet` visits them, then the ACL hook's `Signature` (it signs
+/// the fields, so it comes last).
+pub fn java_key_order(header: Option<HeaderKind>, keys: &[&str]) -> Vec<usize> {
+    let visit: &[&str] = header.map(HeaderKind::field_visit_order).unwrap_or(&[]);
+    let position = |name: &str| keys.iter().position(|k| *k == name);
+    let mut inserted: Vec<usize> = Vec::with_capacity(keys.len());
+    inserted
+        .extend((0..keys.len()).filter(|&i| !visit.contains(&keys[i]) && keys[i] != "Signature"));
+    inserted.extend(visit.iter().filter_map(|name| position(name)));
+    inserted.extend(position("Signature"));
+    let hashes: Vec<i32> = inserted
+        .iter()
+        .map(|&i| java_order::java_string_hash(keys[i]))
+        .collect();
+    java_order::java_hash_map_order(&hashes)
+        .into_iter()
+        .map(|j| inserted[j])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discriminants_index_all() {
+        for (i, kind) in HeaderKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i);
+            assert!(!kind.field_visit_order().is_empty() || kind.java_fields().is_empty());
+        }
+    }
+
+    #[test]
+    fn binary_names_and_superclass_fields() {
+        assert_eq!(
+            HeaderKind::RegisterBrokerRequestHeader.java_binary_name(),
+            "org.apache.rocketmq.common.protocol.header.namesrv.RegisterBrokerRequestHeader"
+        );
+        // V2 has no `bname` field of its own but Java's reflection still sees the inherited one.
+        let v2 = HeaderKind::SendMessageRequestHeaderV2.field_visit_order();
+        assert_eq!(v2.len(), 15);
+        assert!(v2.contains(&"bname"));
+        assert_eq!(
+            HeaderKind::PullMessageRequestHeader
+                .field_visit_order()
+                .len(),
+            12
+        );
     }
 }

@@ -158,7 +158,11 @@ impl<'a> Reader<'a> {
     /// UTF-8 text; malformed sequences become U+FFFD, as Java's decoder does.
     fn string(&mut self, n: usize, what: &str) -> Result<String, RemotingError> {
         let bytes = self.take(n, what)?;
-        Ok(String::from_utf8_lossy(bytes).into_owned())
+        // The strict check is much faster than the lossy one; fall back only when needed.
+        Ok(match std::str::from_utf8(bytes) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        })
     }
 }
 

@@ -51,55 +51,110 @@ pub fn encode(cmd: &RemotingCommand, out: &mut String) {
     );
 }
 
+/// Appends `s` quoted, escaped as fastjson escapes it. Runs of characters fastjson leaves
+/// alone are copied straight; each character it may escape goes through
+/// `crate::fastjson::escape_into`, the one definition of fastjson's rules.
 fn write_string(out: &mut String, s: &str) {
+    // Every character fastjson escapes is ASCII or starts with 0xC2 (U+0080..U+009F) or 0xE2
+    // (U+2028/U+2029); those lead bytes also start characters left alone, which the exact
+    // path then simply writes back.
+    let needs_care =
+        |b: u8| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7F || b == 0xC2 || b == 0xE2;
     out.push('"');
-    escape_into(out, s);
-    out.push('"');
-}
-
-/// fastjson's string escaping for double-quoted output without BrowserCompatible.
-// TODO(remoting): replace with `crate::fastjson::escape_into` once it lands in main.
-fn escape_into(out: &mut String, s: &str) {
-    let mut start = 0;
-    for (i, ch) in s.char_indices() {
-        let short = match ch {
-            '"' => Some('"'),
-            '\\' => Some('\\'),
-            '\u{8}' => Some('b'),
-            '\t' => Some('t'),
-            '\n' => Some('n'),
-            '\u{c}' => Some('f'),
-            '\r' => Some('r'),
-            _ => None,
-        };
-        let unicode = short.is_none()
-            && (ch < '\u{20}' || ch == '\u{7f}' || ch == '\u{2028}' || ch == '\u{2029}');
-        if short.is_none() && !unicode {
+    let mut copied = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if i < copied || !needs_care(b) {
             continue;
         }
-        out.push_str(&s[start..i]);
-        start = i + ch.len_utf8();
-        out.push('\\');
-        match short {
-            Some(c) => out.push(c),
-            None => {
-                use std::fmt::Write;
-                let _ = write!(out, "u{:04X}", ch as u32);
-            }
-        }
+        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            continue;
+        };
+        out.push_str(s.get(copied..i).unwrap_or_default());
+        let end = i + c.len_utf8();
+        // escape_into writes `"<escaped>"`: keep what is between the quotes.
+        let quote = out.len();
+        crate::fastjson::escape_into(out, s.get(i..end).unwrap_or_default());
+        out.pop();
+        out.remove(quote);
+        copied = end;
     }
-    out.push_str(&s[start..]);
+    out.push_str(s.get(copied..).unwrap_or_default());
+    out.push('"');
 }
 
 /// Decodes a JSON header. The returned command has no body and `serialize_type` Json.
 pub fn decode(header: &[u8]) -> Result<RemotingCommand, RemotingError> {
-    let text = String::from_utf8_lossy(header);
+    // The strict check is much faster than the lossy one; fall back only when needed.
+    let text = match std::str::from_utf8(header) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(header),
+    };
     let mut de = serde_json::Deserializer::from_str(&text);
-    let cmd = HeaderSeed
+    let strict = HeaderSeed
         .deserialize(&mut de)
-        .and_then(|cmd| de.end().map(|()| cmd))
-        .map_err(|e| RemotingError::bad_header(SerializeType::Json, e.to_string()))?;
-    Ok(cmd)
+        .and_then(|cmd| de.end().map(|()| cmd));
+    match strict {
+        Ok(cmd) => Ok(cmd),
+        // Standard JSON is the fast path; what fastjson alone accepts (single quotes, bare
+        // keys, trailing commas) goes through its parser.
+        Err(strict_error) => from_fastjson(&text).ok_or_else(|| {
+            RemotingError::bad_header(SerializeType::Json, strict_error.to_string())
+        }),
+    }
+}
+
+/// The header from fastjson's dialect, with the same leniency as the fast path.
+fn from_fastjson(text: &str) -> Option<RemotingCommand> {
+    use crate::fastjson::Value;
+    let value = crate::fastjson::parse(text).ok()?;
+    let members = value.as_object()?;
+    let mut cmd = RemotingCommand {
+        serialize_type: SerializeType::Json,
+        ..RemotingCommand::default()
+    };
+    let int = |v: &Value| match v {
+        Value::Null => Some(0),
+        v => v.as_i64().and_then(|i| i32::try_from(i).ok()),
+    };
+    let text_of = |v: &Value| match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(crate::fastjson::to_compact(other)),
+    };
+    for (key, v) in members {
+        match key.key_text()?.as_str() {
+            "code" => cmd.code = int(v)?,
+            "flag" => cmd.flag = int(v)?,
+            "opaque" => cmd.opaque = int(v)?,
+            "version" => cmd.version = int(v)?,
+            "language" => {
+                if let Some(name) = text_of(v) {
+                    cmd.language = LanguageCode::from_name(&name);
+                }
+            }
+            "remark" => cmd.remark = text_of(v),
+            "extFields" => {
+                cmd.ext_fields = match v {
+                    Value::Null => None,
+                    Value::Object(entries) => {
+                        let mut ext = ExtFields::with_capacity(entries.len().min(64));
+                        for (k, value) in entries {
+                            let k = k
+                                .key_text()
+                                .unwrap_or_else(|| crate::fastjson::to_compact(k));
+                            if let Some(value) = text_of(value) {
+                                ext.insert(k, value);
+                            }
+                        }
+                        Some(ext)
+                    }
+                    _ => return None,
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(cmd)
 }
 
 struct HeaderSeed;
@@ -169,6 +224,13 @@ impl<'de> de::Deserialize<'de> for LenientInt {
                 i32::try_from(v)
                     .map(LenientInt)
                     .map_err(|_| E::custom(format!("int out of range: {v}")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<LenientInt, E> {
+                if v.fract() == 0.0 && v >= f64::from(i32::MIN) && v <= f64::from(i32::MAX) {
+                    Ok(LenientInt(v as i32))
+                } else {
+                    Err(E::custom(format!("not an int: {v}")))
+                }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<LenientInt, E> {
                 v.trim()
@@ -304,10 +366,10 @@ mod tests {
             r#"{"code":105,"flag":0,"language":"JAVA","opaque":7,"serializeTypeCurrentRPC":"JSON","version":407}"#
         );
         cmd.ext_fields = Some(ExtFields::new());
-        cmd.remark = Some("a\"b\\c\nd\u{1}\u{7f}é".into());
+        cmd.remark = Some("a\"b\\c\nd\u{1}\u{7f}\u{85}é\u{2028}\u{2029}\u{2027}/".into());
         assert_eq!(
             encoded(&cmd),
-            r#"{"code":105,"extFields":{},"flag":0,"language":"JAVA","opaque":7,"remark":"a\"b\\c\nd\u0001\u007Fé","serializeTypeCurrentRPC":"JSON","version":407}"#
+            r#"{"code":105,"extFields":{},"flag":0,"language":"JAVA","opaque":7,"remark":"a\"b\\c\nd\u0001\u007F\u0085é\u2028\u2029‧/","serializeTypeCurrentRPC":"JSON","version":407}"#
         );
         let mut ext = ExtFields::new();
         ext.insert("topic", "T");
@@ -320,8 +382,26 @@ mod tests {
     }
 
     #[test]
+    fn string_escaping_agrees_with_crate_fastjson() {
+        let mut samples: Vec<String> = (0u32..0x3000)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b{c}{c}"))
+            .collect();
+        samples.push("plain".into());
+        samples.push(String::new());
+        samples.push("\u{1}\u{2}k\u{1}v\u{2}é世\u{2028}\u{85}\"\\/\u{7f}".into());
+        for sample in samples {
+            let mut ours = String::new();
+            write_string(&mut ours, &sample);
+            let mut reference = String::new();
+            crate::fastjson::escape_into(&mut reference, &sample);
+            assert_eq!(ours, reference, "{sample:?}");
+        }
+    }
+
+    #[test]
     fn reads_liberally() {
-        let text = br#" {"version":"399","extFields":{"n":12,"b":true,"x":null,"o":{"k":[1]},"s":"v"},
+        let text = br#" {"version":"399","opaque":2.0,"extFields":{"n":12,"b":true,"x":null,"o":{"k":[1]},"s":"v"},
             "language":"NODE_JS","opaque":-3,"flag":1,"code":0,"whatever":[1,{"a":2}],"remark":null} "#;
         let cmd = decode(text).unwrap();
         assert_eq!(cmd.code, 0);
@@ -342,6 +422,12 @@ mod tests {
         );
 
         let minimal = decode(br#"{"code":34,"language":"COBOL"}"#).unwrap();
+        // fastjson's own dialect: single quotes, bare keys, trailing comma.
+        let dialect =
+            decode(br#"{code:11,'extFields':{topic:'T',queueId:3,},opaque:'5',}"#).unwrap();
+        assert_eq!((dialect.code, dialect.opaque), (11, 5));
+        assert_eq!(dialect.ext("topic"), Some("T"));
+        assert_eq!(dialect.ext("queueId"), Some("3"));
         assert_eq!(minimal.code, 34);
         assert_eq!(minimal.language.name(), "COBOL");
         assert_eq!(minimal.ext_fields, None);

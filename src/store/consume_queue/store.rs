@@ -8,15 +8,13 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::queue::{ConsumeQueue, ConsumeQueueError};
+use crate::protocol::topic::{SCHEDULE_TOPIC, TRANS_OP_HALF_TOPIC};
 use crate::store::dispatch::{CommitLogDispatcher, DispatchRequest};
 
 /// Transaction type bits of `sysFlag` (Java `MessageSysFlag.getTransactionValue`).
 const TRANSACTION_TYPE_MASK: i32 = 0xC;
 const TRANSACTION_PREPARED_TYPE: i32 = 0x4;
 const TRANSACTION_ROLLBACK_TYPE: i32 = 0xC;
-
-/// The delay-message topic; its queues are never dropped by `clean_expired_queues` (Java).
-const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
 
 type Table = HashMap<String, HashMap<i32, Arc<ConsumeQueue>>>;
 
@@ -54,6 +52,14 @@ impl ConsumeQueueStore {
             logics_msg_timestamp: AtomicI64::new(0),
             logics_queue_error: AtomicBool::new(false),
         }
+    }
+
+    /// The queues of a store: `<storePathRootDir>/consumequeue`, files of
+    /// `mappedFileSizeConsumeQueue` rounded up to whole units.
+    pub fn from_store_config(
+        config: &crate::store::config::MessageStoreConfig,
+    ) -> ConsumeQueueStore {
+        ConsumeQueueStore::new(config.consume_queue_dir(), config.consume_queue_file_size())
     }
 
     pub fn dir(&self) -> &Path {
@@ -262,6 +268,20 @@ impl ConsumeQueueStore {
         first_error.map_or(Ok(()), Err)
     }
 
+    /// Flushes everything dispatched so far.
+    pub fn flush_all(&self) -> std::io::Result<()> {
+        self.flush(0)
+    }
+
+    /// Destroys every queue and forgets them (the CommitLog is gone: Java `destroyLogics`).
+    pub fn destroy_all(&self) {
+        let table = std::mem::take(&mut *self.write());
+        for cq in table.values().flat_map(|m| m.values()) {
+            cq.destroy();
+        }
+        self.logics_msg_timestamp.store(0, Ordering::Release);
+    }
+
     /// Deletes the files of every queue that lie wholly behind `commit_log_min_offset` (Java
     /// `CleanConsumeQueueService.deleteExpiredFiles`; the caller also tells the IndexService).
     /// Returns the number of files deleted.
@@ -304,7 +324,7 @@ impl ConsumeQueueStore {
         let mut removed = Vec::new();
         let mut table = self.write();
         table.retain(|topic, queues| {
-            if keep(topic) || topic == SCHEDULE_TOPIC || topic == "RMQ_SYS_TRANS_OP_HALF_TOPIC" {
+            if keep(topic) || topic == SCHEDULE_TOPIC || topic == TRANS_OP_HALF_TOPIC {
                 return true;
             }
             for cq in queues.values() {

@@ -37,6 +37,18 @@ impl Default for IndexConfig {
     }
 }
 
+impl IndexConfig {
+    /// The index settings of a store configuration.
+    pub fn from_store_config(config: &crate::store::config::MessageStoreConfig) -> IndexConfig {
+        IndexConfig {
+            max_hash_slot_num: config.max_hash_slot_num,
+            max_index_num: config.max_index_num,
+            message_index_enable: config.message_index_enable,
+            max_msgs_num_batch: config.max_msgs_num_batch,
+        }
+    }
+}
+
 /// What a key query found (Java `QueryOffsetResult`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueryOffsetResult {
@@ -70,6 +82,11 @@ impl std::fmt::Debug for IndexService {
 }
 
 impl IndexService {
+    /// The service of a store: `<storePathRootDir>/index` with the configured geometry.
+    pub fn from_store_config(config: &crate::store::config::MessageStoreConfig) -> IndexService {
+        IndexService::new(config.index_dir(), IndexConfig::from_store_config(config))
+    }
+
     /// A service over `<storePathRootDir>/index`; nothing is read until [`IndexService::load`].
     pub fn new(dir: impl Into<PathBuf>, config: IndexConfig) -> IndexService {
         IndexService {
@@ -408,6 +425,19 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_config_defaults_are_javas() {
+        let store = crate::store::config::MessageStoreConfig::with_root("/tmp/x");
+        assert_eq!(
+            IndexConfig::from_store_config(&store),
+            IndexConfig::default()
+        );
+        let service = IndexService::from_store_config(&store);
+        assert_eq!(service.dir(), std::path::Path::new("/tmp/x/index"));
+        let cqs = crate::store::consume_queue::ConsumeQueueStore::from_store_config(&store);
+        assert_eq!(cqs.dir(), std::path::Path::new("/tmp/x/consumequeue"));
+    }
 
     #[test]
     fn human_string_matches_java_format() {
