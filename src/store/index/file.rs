@@ -428,8 +428,9 @@ impl IndexFile {
             return;
         }
         // A chain visits each entry at most once; the bound stops a corrupt file's cycle.
+        let steps = index_count.min(self.index_num);
         let mut next = slot_value;
-        for _ in 0..index_count {
+        for _ in 0..steps {
             if out.len() >= max {
                 break;
             }
@@ -608,5 +609,15 @@ mod tests {
         assert!(out.is_empty());
         f.select_phy_offsets(&mut out, "T#a", 100, 0, i64::MAX);
         assert_eq!(out.len(), 3, "bounded walk: {out:?}");
+
+        // Same cycle with a huge indexCount: the walk is bounded by the file's capacity.
+        bytes[36..40].copy_from_slice(&i32::MAX.to_be_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let f = IndexFile::open(&path, 1, 10).unwrap();
+        let mut out = Vec::new();
+        f.select_phy_offsets(&mut out, "T#b", 1000, 0, i64::MAX);
+        assert!(out.is_empty());
+        f.select_phy_offsets(&mut out, "T#a", 1000, 0, i64::MAX);
+        assert_eq!(out.len(), 10);
     }
 }

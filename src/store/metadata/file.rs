@@ -135,6 +135,10 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// content copied to `<path>.bak` (synced), then the `.tmp` renamed over `<path>` and the
 /// directory synced.
 pub fn write_string(path: &Path, text: &str) -> Result<(), ConfigFileError> {
+    // Java's `persist` is `synchronized`; config writes are rare, so one lock serializes them all
+    // (two writers of one file would otherwise share its `.tmp`).
+    static WRITE_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = WRITE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let io_err = |p: &Path| {
         let p = p.to_path_buf();
         move |source| ConfigFileError::Io { path: p, source }
