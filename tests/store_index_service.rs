@@ -292,3 +292,19 @@ fn a_garbage_header_is_read_safely_and_the_file_treated_as_full() {
         vec![100]
     );
 }
+
+#[test]
+fn an_unwritable_index_dir_sets_the_error_flag() {
+    let dir = tmp_dir("unwritable");
+    // A regular file where the index directory should be: no index file can be created.
+    let blocked = dir.join("index");
+    std::fs::write(&blocked, b"not a dir").unwrap();
+    let service = IndexService::new(&blocked, small());
+    assert!(!service.is_index_error());
+    service.dispatch(&record(0, "k", "", 1_000));
+    assert!(service.is_index_error());
+    assert!(service
+        .query_offsets("T", "k", 8, 0, i64::MAX)
+        .phy_offsets
+        .is_empty());
+}
