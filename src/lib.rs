@@ -7,6 +7,7 @@
 pub mod broker;
 pub mod config;
 pub mod fastjson;
+pub mod java;
 pub mod namesrv;
 pub mod protocol;
 pub mod remoting;

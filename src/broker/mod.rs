@@ -9,15 +9,17 @@ pub mod config;
 pub mod handlers;
 pub mod offset_manager;
 pub mod processor;
+pub mod registration;
 pub mod subscription_manager;
 pub mod topic_manager;
 
 use crate::protocol::header::NotifyConsumerIdsChangedRequestHeader;
 use crate::protocol::CommandHeader;
-use crate::remoting::{request_code, Connection, RemotingCommand};
+use crate::remoting::{request_code, Connection, RemotingClient, RemotingCommand};
 use client_manager::ClientManager;
 use config::BrokerConfig;
 use offset_manager::ConsumerOffsetManager;
+use std::sync::Mutex;
 use subscription_manager::SubscriptionGroupManager;
 use tokio::sync::Notify;
 use topic_manager::TopicConfigManager;
@@ -32,6 +34,14 @@ pub struct Broker {
     /// Woken when the topic table changed and the NameServers should hear of it now rather
     /// than at the next 30-second registration.
     pub register_now: Notify,
+    /// The connections to NameServers (and, for a slave, to its master).
+    pub namesrv_client: RemotingClient,
+    /// `brokerIP1:listenPort`: where clients reach this broker.
+    pub broker_addr: String,
+    /// `brokerIP2:haListenPort`: where slaves replicate from.
+    pub ha_server_addr: String,
+    /// For a slave, the master's remoting address as the NameServer reported it.
+    master_addr: Mutex<Option<String>>,
 }
 
 impl Broker {
@@ -41,6 +51,21 @@ impl Broker {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0)
+    }
+
+    pub fn master_addr(&self) -> Option<String> {
+        self.master_addr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_master_addr(&self, addr: String) {
+        let mut current = self.master_addr.lock().unwrap_or_else(|p| p.into_inner());
+        if current.as_deref() != Some(addr.as_str()) {
+            tracing::info!("master address is now {addr}");
+            *current = Some(addr);
+        }
     }
 
     /// Asks the registration loop to register with every NameServer now (Java calls
