@@ -364,3 +364,25 @@ fn destroy_all_and_flush_all() {
     store.load().unwrap();
     assert!(store.queues().iter().all(|q| q.max_offset_in_queue() == 0));
 }
+
+#[test]
+fn truncate_dirty_looks_past_an_empty_last_file() {
+    let dir = tmp_dir("truncate-empty-last");
+    {
+        let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
+        for i in 0..5 {
+            put(&cq, i);
+        }
+    }
+    // A second file that was created but never got a unit (all zero).
+    std::fs::write(dir.join("T/0/00000000000000000100"), vec![0u8; SMALL]).unwrap();
+    let store = ConsumeQueueStore::new(&dir, SMALL);
+    store.load().unwrap();
+    let cq = store.find("T", 0).unwrap();
+    // Records 3 and 4 are gone from the CommitLog.
+    store.truncate_dirty(1000 + 100 * 3);
+    assert_eq!(file_names(&cq), ["00000000000000000000"]);
+    assert_eq!(cq.max_offset_in_queue(), 3);
+    assert_eq!(cq.max_physic_offset(), 1000 + 100 * 3);
+    assert_eq!(cq.unit_at(3), None);
+}

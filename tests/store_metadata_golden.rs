@@ -346,4 +346,3 @@ fn golden_write_order_is_javas_not_insertion_order() {
     assert_eq!(fastjson::encode_pretty(&rebuilt), java_offsets);
     let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }
-
