@@ -187,8 +187,8 @@ fn recovery_finds_the_last_valid_unit() {
 fn truncate_dirty_cuts_units_past_the_commit_log() {
     let dir = tmp_dir("truncate");
     let store = ConsumeQueueStore::new(&dir, SMALL);
-    let a = store.find_or_create("A", 0);
-    let b = store.find_or_create("B", 1);
+    let a = store.find_or_create("A", 0).unwrap();
+    let b = store.find_or_create("B", 1).unwrap();
     for i in 0..12 {
         put(&a, i);
     }
@@ -226,7 +226,7 @@ fn truncate_dirty_cuts_units_past_the_commit_log() {
 fn retention_deletes_files_behind_the_commit_log_minimum() {
     let dir = tmp_dir("expire");
     let store = ConsumeQueueStore::new(&dir, SMALL);
-    let cq = store.find_or_create("T", 0);
+    let cq = store.find_or_create("T", 0).unwrap();
     for i in 0..12 {
         put(&cq, i);
     }
@@ -244,7 +244,7 @@ fn retention_deletes_files_behind_the_commit_log_minimum() {
     assert_eq!(store.delete_expired_files(1_000_000), 1);
     assert_eq!(file_names(&cq), ["00000000000000000200"]);
     // ...but a queue wholly behind the minimum is dropped as a whole (not SCHEDULE_TOPIC_XXXX).
-    let sched = store.find_or_create("SCHEDULE_TOPIC_XXXX", 1);
+    let sched = store.find_or_create("SCHEDULE_TOPIC_XXXX", 1).unwrap();
     put(&sched, 0);
     let removed = store.clean_expired_queues(1_000_000);
     assert_eq!(removed, vec![("T".to_string(), 0)]);
@@ -351,7 +351,7 @@ fn destroy_all_and_flush_all() {
     let dir = tmp_dir("destroy");
     let store = ConsumeQueueStore::new(&dir, SMALL);
     for (t, q) in [("A", 0), ("A", 1), ("B", 0)] {
-        put(&store.find_or_create(t, q), 0);
+        put(&store.find_or_create(t, q).unwrap(), 0);
     }
     store.flush_all().unwrap();
     assert_eq!(store.queues().len(), 3);
@@ -385,4 +385,34 @@ fn truncate_dirty_looks_past_an_empty_last_file() {
     assert_eq!(cq.max_offset_in_queue(), 3);
     assert_eq!(cq.max_physic_offset(), 1000 + 100 * 3);
     assert_eq!(cq.unit_at(3), None);
+}
+
+#[test]
+fn a_record_with_a_path_like_topic_is_refused() {
+    let dir = tmp_dir("badtopic");
+    let store = ConsumeQueueStore::new(dir.join("consumequeue"), SMALL);
+    for topic in ["../escape", "..", "a/b", "", "a\\b"] {
+        let req = DispatchRequest {
+            topic: topic.into(),
+            msg_size: 10,
+            success: true,
+            ..Default::default()
+        };
+        store.dispatch(&req);
+        assert!(store.put(&req).is_err(), "{topic:?}");
+        assert!(store.find_or_create(topic, 0).is_err());
+    }
+    assert!(store.find_or_create("T", -1).is_err());
+    assert!(store.queues().is_empty());
+    assert!(!dir.join("escape").exists());
+    // A corrupt record does not stop the queues: the next good one is written.
+    assert!(!store.is_logics_queue_error());
+    let good = DispatchRequest {
+        topic: "T".into(),
+        msg_size: 10,
+        success: true,
+        ..Default::default()
+    };
+    store.dispatch(&good);
+    assert_eq!(store.find("T", 0).unwrap().max_offset_in_queue(), 1);
 }

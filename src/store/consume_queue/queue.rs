@@ -114,6 +114,8 @@ pub enum ConsumeQueueError {
         #[source]
         source: io::Error,
     },
+    #[error("consume queue {topic:?}-{queue_id}: not a valid topic directory name or queue id")]
+    BadQueue { topic: String, queue_id: i32 },
     #[error(
         "consume queue {topic}-{queue_id}: no room for the unit at logical offset {logic_offset}"
     )]
