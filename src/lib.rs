@@ -4,6 +4,7 @@
 //! `namesrv`, `broker` -> `store` -> `protocol` -> `remoting`; `fastjson` and `config` are leaves
 //! used by all of them.
 
+pub mod bench;
 pub mod broker;
 pub mod config;
 pub mod fastjson;
