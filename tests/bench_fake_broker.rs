@@ -744,3 +744,43 @@ async fn consume_counts_malformed_bodies_and_stops_at_the_deadline() {
         .seen_code(request_code::GET_MAX_OFFSET)
         .is_empty());
 }
+
+/// Figures, not a check: generator and fake broker in one process over loopback. Run it in
+/// release: `cargo test --release --test bench_fake_broker loopback_figures -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "prints throughput figures; run explicitly in release"]
+async fn loopback_figures() {
+    let a = start(FakeConfig::default()).await;
+    for line in [
+        "--size 128 --concurrency 64 --connections 2 --messages 200000",
+        "--size 128 --concurrency 64 --connections 2 --messages 200000 --serialize rocketmq",
+        "--size 1024 --concurrency 16 --connections 1 --messages 20000 --batch 32",
+        "--size 128 --concurrency 1 --connections 1 --messages 20000",
+    ] {
+        let report = run(&format!("produce --broker {} --queues 8 {line}", a.addr)).await;
+        assert!(report.totals.errors.is_empty());
+        println!("^ {line}\n");
+    }
+    let t0 = now_ms();
+    let records: BTreeMap<i32, Vec<Vec<u8>>> = (0..4)
+        .map(|q| {
+            (
+                q,
+                (0..50_000)
+                    .map(|i| stored_record(q, i, t0, &[b'x'; 128]))
+                    .collect(),
+            )
+        })
+        .collect();
+    let broker = start(FakeConfig {
+        records,
+        ..Default::default()
+    })
+    .await;
+    let report = run(&format!(
+        "consume --broker {} --queues 4 --from first --messages 200000",
+        broker.addr
+    ))
+    .await;
+    assert_eq!(report.messages(), 200_000);
+}

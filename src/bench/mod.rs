@@ -43,6 +43,7 @@
 //! still with its summary. Single failed requests are counted, not retried (a Java producer
 //! retries twice); the consumer sends no heartbeat (its pulls carry the subscription instead).
 
+mod conn_cache;
 pub mod consume;
 pub mod histogram;
 pub mod message;

@@ -24,6 +24,7 @@ use crate::remoting::{
     SerializeType,
 };
 
+use super::conn_cache::ConnCache;
 use super::message::{
     batch_item_len, body_crc, put_batch_item, write_send_properties, UniqIdGenerator,
 };
@@ -331,6 +332,7 @@ fn direct_queues(addr: &str, broker_name: Option<&str>, n: i32) -> Vec<QueueTarg
 
 async fn worker(shared: Arc<Shared>, client: RemotingClient, slots: StatsSlots, slot: usize) {
     let mut scratch = Scratch::default();
+    let mut conns = ConnCache::new(client);
     let body_len = shared.body.len() as u64;
     while let Some(n) = shared.budget.take(shared.batch).await {
         let qi = shared.next_queue.fetch_add(1, Ordering::Relaxed) % shared.queues.len().max(1);
@@ -339,16 +341,10 @@ async fn worker(shared: Arc<Shared>, client: RemotingClient, slots: StatsSlots, 
         };
         let request = shared.request(qi, n, &mut scratch);
         let sent = Instant::now();
-        let outcome = if shared.oneway {
-            client
-                .invoke_oneway(&queue.addr, request)
-                .await
-                .map(|()| None)
-        } else {
-            client
-                .invoke(&queue.addr, request, shared.timeout)
-                .await
-                .map(Some)
+        let outcome = match conns.get(&queue.addr).await {
+            Ok(conn) if shared.oneway => conn.send_oneway(request).await.map(|()| None),
+            Ok(conn) => conn.invoke(request, shared.timeout).await.map(Some),
+            Err(e) => Err(e),
         };
         let micros = sent.elapsed().as_micros() as u64;
         let failed = slots.with(slot, |s| match outcome {
