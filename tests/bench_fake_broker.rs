@@ -400,6 +400,53 @@ async fn produce_direct_with_rocketmq_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_bodies_are_zlib_compressed_as_java_does() {
+    use std::io::Read as _;
+    let a = start(FakeConfig::default()).await;
+    let report = run(&format!(
+        "produce --broker {} --queues 1 --messages 3 --size 10000",
+        a.addr
+    ))
+    .await;
+    assert_eq!(report.messages(), 3);
+    assert_eq!(report.totals.body_bytes, 30_000);
+    let sends = a.fake.seen_code(request_code::SEND_MESSAGE_V2);
+    assert_eq!(sends.len(), 3);
+    for send in &sends {
+        // COMPRESSED | ZLIB, as the golden body-10k-zlib send.
+        assert_eq!(send.ext.get("f"), Some("769"));
+        let body = send.body.clone().unwrap();
+        assert!(body.len() < 10_000);
+        let mut inflated = Vec::new();
+        flate2::read::ZlibDecoder::new(&body[..])
+            .read_to_end(&mut inflated)
+            .unwrap();
+        assert_eq!(inflated.len(), 10_000);
+        assert!(inflated.starts_with(b"ferrocket-bench-"));
+    }
+    // Below the threshold, with --no-compress, or in a batch: sent as is.
+    let b = start(FakeConfig::default()).await;
+    for line in [
+        "--size 4095",
+        "--size 10000 --no-compress",
+        "--size 10000 --batch 2",
+    ] {
+        run(&format!(
+            "produce --broker {} --queues 1 --messages 2 {line}",
+            b.addr
+        ))
+        .await;
+    }
+    let seen = b.fake.seen();
+    assert_eq!(seen.len(), 5); // 2 + 2 single sends, 1 batch of 2
+    for s in &seen {
+        assert_eq!(s.ext.get("f"), Some("0"));
+    }
+    assert_eq!(seen[0].body.as_ref().unwrap().len(), 4095);
+    assert_eq!(seen[2].body.as_ref().unwrap().len(), 10_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn produce_batches_with_real_body_crcs() {
     let a = start(FakeConfig::default()).await;
     let report = run(&format!(

@@ -35,7 +35,9 @@
 //! NameServer lookups included), `--interval` (a line per second), `--timeout-ms` (3000).
 //! Produce only: `--size` (128 body bytes, 1..=4 MiB), `--tags`, `--keys on|off` (KEYS
 //! `bench-<n>`), `--connections` (1 per broker), `--concurrency` (16), `--rate` (0 = none),
-//! `--oneway`, `--batch N` (1), `--producer-group`. Consume only: `--group`,
+//! `--oneway`, `--batch N` (1), `--producer-group`, `--compress-over BYTES` (4096) /
+//! `--no-compress` (bodies that large are zlib-compressed once, as a Java producer would, sysFlag
+//! 0x301; throughput counts the uncompressed size). Consume only: `--group`,
 //! `--from last|first`, `--max-msg-nums` (32).
 //!
 //! The summary (count, msgs/s, MB/s of bodies, p50/p90/p99/p99.9/max latency, errors by response
@@ -180,6 +182,13 @@ pub struct ProduceArgs {
     pub batch: usize,
     #[arg(long, default_value = "ferrocket_bench_producer")]
     pub producer_group: String,
+    /// Zlib-compress bodies of at least this many bytes, as a Java producer does
+    /// (`compressMsgBodyOverHowmuch`, 4096; level 5; never for batches).
+    #[arg(long, default_value_t = 4096)]
+    pub compress_over: usize,
+    /// Never compress bodies.
+    #[arg(long)]
+    pub no_compress: bool,
 }
 
 /// Where consumption starts in each queue.

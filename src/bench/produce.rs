@@ -99,8 +99,11 @@ struct Shared {
     timeout: Duration,
     oneway: bool,
     batch: u64,
+    /// The body as sent (compressed when the template's sysFlag says so).
     body: Bytes,
     body_crc: i32,
+    /// The body's size before compression: what throughput counts.
+    body_len: u64,
     tags: Option<String>,
     keys: bool,
     ids: UniqIdGenerator,
@@ -163,14 +166,14 @@ struct Scratch {
 /// defaultTopic TBW102, defaultTopicQueueNums 4, sysFlag 0, flag 0, reconsumeTimes 0,
 /// unitMode false, batch as asked, brokerName; `i` present (empty) so it keeps its place in the
 /// ROCKETMQ encoding's declaration order.
-fn template(args: &ProduceArgs, q: &QueueTarget) -> ExtFields {
+fn template(args: &ProduceArgs, q: &QueueTarget, sys_flag: i32) -> ExtFields {
     SendMessageRequestHeaderV2 {
         producer_group: args.producer_group.clone(),
         topic: args.target.topic.clone(),
         default_topic: AUTO_CREATE_TOPIC.to_string(),
         default_topic_queue_nums: DEFAULT_TOPIC_QUEUE_NUMS,
         queue_id: q.queue_id,
-        sys_flag: 0,
+        sys_flag,
         born_timestamp: 0,
         flag: 0,
         properties: Some(String::new()),
@@ -181,6 +184,26 @@ fn template(args: &ProduceArgs, q: &QueueTarget) -> ExtFields {
         broker_name: q.broker_name.as_deref().map(str::to_string),
     }
     .to_ext_fields()
+}
+
+/// `MessageSysFlag.COMPRESSED_FLAG` and the ZLIB compression type (bits 8-10).
+const COMPRESSED_FLAG: i32 = 0x1;
+const ZLIB_COMPRESSION: i32 = 0x3 << 8;
+/// Java's default `rocketmq.message.compressLevel`.
+const COMPRESS_LEVEL: u32 = 5;
+
+/// `ZlibCompressor.compress(body, 5)`: a zlib stream (header, deflate, adler32).
+fn zlib(body: &[u8]) -> Result<Bytes, BenchError> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(body.len() / 4 + 16),
+        flate2::Compression::new(COMPRESS_LEVEL),
+    );
+    encoder
+        .write_all(body)
+        .and_then(|()| encoder.finish())
+        .map(Bytes::from)
+        .map_err(|e| BenchError::Usage(format!("cannot compress the body: {e}")))
 }
 
 /// A body of `size` printable bytes.
@@ -261,12 +284,21 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
         .finish() as u32;
     let ids = UniqIdGenerator::new(local_ip.unwrap_or(IpAddr::from([127, 0, 0, 1])), salt);
 
-    let body = make_body(args.size);
+    let original = make_body(args.size);
+    let compress = !args.no_compress && args.batch == 1 && args.size >= args.compress_over;
+    let (body, sys_flag) = if compress {
+        (zlib(&original)?, COMPRESSED_FLAG | ZLIB_COMPRESSION)
+    } else {
+        (original, 0)
+    };
     let start = Instant::now();
     let pacer =
         (args.rate > 0).then(|| Pacer::new(args.rate, Pacer::default_burst(args.rate), start));
     let shared = Arc::new(Shared {
-        templates: queues.iter().map(|q| template(&args, q)).collect(),
+        templates: queues
+            .iter()
+            .map(|q| template(&args, q, sys_flag))
+            .collect(),
         queues,
         code: if args.batch > 1 {
             request_code::SEND_BATCH_MESSAGE
@@ -279,6 +311,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
         batch: args.batch as u64,
         body_crc: body_crc(&body),
         body,
+        body_len: args.size as u64,
         tags: args.tags.clone(),
         keys: args.keys,
         ids,
@@ -333,7 +366,7 @@ fn direct_queues(addr: &str, broker_name: Option<&str>, n: i32) -> Vec<QueueTarg
 async fn worker(shared: Arc<Shared>, client: RemotingClient, slots: StatsSlots, slot: usize) {
     let mut scratch = Scratch::default();
     let mut conns = ConnCache::new(client);
-    let body_len = shared.body.len() as u64;
+    let body_len = shared.body_len;
     while let Some(n) = shared.budget.take(shared.batch).await {
         let qi = shared.next_queue.fetch_add(1, Ordering::Relaxed) % shared.queues.len().max(1);
         let Some(queue) = shared.queues.get(qi) else {
