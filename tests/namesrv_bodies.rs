@@ -64,12 +64,18 @@ fn register_broker_bodies_plain_and_compressed_decode_and_match_their_crc() {
             assert_eq!(again, decoded);
         } else {
             plain += 1;
-            // Written back, it is the same JSON value (the topic table's order is a
-            // ConcurrentHashMap's in Java, sorted here).
+            // Written back, it is the same JSON value, and the same bytes: the topic table is
+            // written in Java's ConcurrentHashMap order.
             let original = fastjson::parse(text(body)).expect("json");
             assert!(original.equivalent(&decoded.to_json()), "{}", f.scenario);
+            assert_eq!(
+                fastjson::encode_compact(&decoded),
+                text(body),
+                "{}",
+                f.scenario
+            );
             // Every topic config is byte-identical to Java's object.
-            for (name, tc) in table {
+            for (name, tc) in table.iter() {
                 let needle = format!("\"{name}\":{}", fastjson::encode_compact(tc));
                 assert!(text(body).contains(&needle), "{needle}");
             }
@@ -103,15 +109,26 @@ fn compressed_and_plain_registrations_of_the_same_broker_agree() {
     let plain = first("ns-broker-register");
     let compressed = first("ns-broker-register-compressed");
     let names = |b: &RegisterBrokerBody| {
-        b.topic_config_serialize_wrapper
+        let mut names: Vec<String> = b
+            .topic_config_serialize_wrapper
             .topic_config_table
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect();
+        names.sort();
+        names
     };
     assert_eq!(names(&plain), names(&compressed));
-    for (name, tc) in &compressed.topic_config_serialize_wrapper.topic_config_table {
-        let p = &plain.topic_config_serialize_wrapper.topic_config_table[name];
+    for (name, tc) in compressed
+        .topic_config_serialize_wrapper
+        .topic_config_table
+        .iter()
+    {
+        let p = &plain
+            .topic_config_serialize_wrapper
+            .topic_config_table
+            .get(name)
+            .unwrap();
         assert_eq!(
             (
                 p.read_queue_nums,

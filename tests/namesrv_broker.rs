@@ -759,3 +759,64 @@ async fn admin_requests_topic_lists_perms_config_and_bad_input() {
     server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn old_brokers_register_with_a_bare_topic_config_wrapper_and_bodyless_registration_works() {
+    let dir = temp_dir("ns-old");
+    let (server, ns_addr) = start(&dir, Arc::new(ManualClock::new(0))).await;
+    let broker = client();
+    // A broker older than V3_0_11 (version 37) sends the TopicConfigSerializeWrapper itself.
+    let wrapper = topic_table(4, &[("OldTopic", 2)]).topic_config_serialize_wrapper;
+    let mut req = register_request(
+        "broker-old",
+        "127.0.0.1:30911",
+        0,
+        &RegisterBrokerBody::default(),
+        false,
+        SerializeType::Json,
+    );
+    req.version = 36;
+    req.body = Some(encode_body(&wrapper).into());
+    req.ext_fields.as_mut().unwrap().insert("bodyCrc32", "0");
+    let resp = broker.invoke(&ns_addr, req, T).await.unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS, "{:?}", resp.remark);
+    let route = broker
+        .invoke(&ns_addr, route_request("OldTopic", 36), T)
+        .await
+        .unwrap();
+    let route: TopicRouteData = decode_body(route.body.as_deref().unwrap()).unwrap();
+    assert_eq!(route.queue_datas[0].read_queue_nums, 2);
+    assert_eq!(
+        server
+            .namesrv()
+            .route
+            .query_broker_topic_config("127.0.0.1:30911")
+            .unwrap()
+            .counter,
+        4
+    );
+
+    // No body at all: registered with data version (0, 0) and no topics.
+    let mut req = register_request(
+        "broker-nobody",
+        "127.0.0.1:40911",
+        0,
+        &RegisterBrokerBody::default(),
+        false,
+        SerializeType::Json,
+    );
+    req.body = None;
+    req.ext_fields.as_mut().unwrap().insert("bodyCrc32", "0");
+    let resp = broker.invoke(&ns_addr, req, T).await.unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS, "{:?}", resp.remark);
+    assert_eq!(
+        server
+            .namesrv()
+            .route
+            .query_broker_topic_config("127.0.0.1:40911"),
+        Some(DataVersion::ZERO)
+    );
+
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

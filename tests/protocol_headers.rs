@@ -529,11 +529,16 @@ fn required_fields_report_javas_text() {
     let err =
         PullMessageRequestHeader::from_ext_fields(&ext(&[("consumerGroup", "g")])).unwrap_err();
     assert_eq!(err.to_string(), "the custom field <topic> is null");
-    let err = GetConsumeStatsInBrokerHeader::from_ext_fields(&ExtFields::new()).unwrap_err();
+    // A @CFNotNull primitive keeps Java's 0/false when missing, as Java 4.9.7 does.
+    let h = GetConsumeStatsInBrokerHeader::from_ext_fields(&ExtFields::new()).unwrap();
+    assert!(!h.is_order);
+    let reset =
+        ResetOffsetRequestHeader::from_ext_fields(&ext(&[("topic", "T"), ("group", "g")])).unwrap();
+    assert_eq!((reset.timestamp, reset.is_force), (0, false));
     assert_eq!(
-        err,
-        HeaderError::Missing("isOrder"),
-        "a @CFNotNull primitive is required too"
+        ResetOffsetRequestHeader::from_ext_fields(&ext(&[("topic", "T")])),
+        Err(HeaderError::Missing("group")),
+        "boxed @CFNotNull fields stay required"
     );
 }
 
@@ -695,4 +700,97 @@ fn golden_write_header_reproduces_javas_key_order() {
         failures.join("\n")
     );
     assert_eq!(checked, 563 + 263, "every frame the round-trip test covers");
+}
+
+/// Untrusted input: every header type, fed maps of its own keys with hostile values (and some
+/// missing), must answer Ok or a HeaderError - never panic - and what it accepts must re-read to
+/// the same map (decoding is a projection).
+#[test]
+fn hostile_ext_fields_never_panic_and_decoding_is_idempotent() {
+    let values = [
+        "",
+        " ",
+        "0",
+        "-1",
+        "+1",
+        "2147483648",
+        "-9223372036854775809",
+        "9223372036854775807",
+        "true",
+        "TRUE",
+        "1e3",
+        "NaN",
+        "٣",
+        "\u{0}",
+        "a\u{1}b\u{2}",
+        "x".repeat(70_000).leak(),
+        "SINGLE_TAG",
+        "8",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for kind in HeaderKind::ALL {
+        for _ in 0..300 {
+            let mut ext = ExtFields::new();
+            for field in kind.java_fields() {
+                if next() % 5 != 0 {
+                    ext.insert(*field, values[(next() % values.len() as u64) as usize]);
+                }
+            }
+            if next() % 3 == 0 {
+                ext.insert("unknownKey", "v");
+            }
+            match kind.reencode(&ext) {
+                Ok(once) => {
+                    accepted += 1;
+                    let twice = kind
+                        .reencode(&once)
+                        .expect("a header's own output reads back");
+                    assert_eq!(once, twice, "{kind:?}");
+                    assert!(once.get("unknownKey").is_none());
+                }
+                Err(HeaderError::Missing(f) | HeaderError::Invalid { field: f, .. }) => {
+                    refused += 1;
+                    assert!(kind.java_fields().contains(&f), "{kind:?} blamed {f}");
+                }
+                Err(HeaderError::Rejected(_)) => refused += 1,
+            }
+        }
+    }
+    assert!(
+        accepted > 1000 && refused > 1000,
+        "accepted {accepted}, refused {refused}"
+    );
+}
+
+#[test]
+fn code_table_agrees_with_the_remoting_code_names() {
+    for row in CODE_HEADERS {
+        assert_eq!(
+            ferrocket::remoting::request_code_name(row.code),
+            Some(row.name),
+            "code {}",
+            row.code
+        );
+    }
+    assert!(
+        CODE_HEADERS.windows(2).all(|w| w[0].code < w[1].code),
+        "sorted, unique"
+    );
+    assert_eq!(
+        request_header_kind(310),
+        Some(HeaderKind::SendMessageRequestHeaderV2)
+    );
+    assert_eq!(
+        response_header_kind(320),
+        Some(HeaderKind::SendMessageResponseHeader)
+    );
+    assert_eq!(request_header_kind(34), None, "HEART_BEAT has only a body");
+    assert_eq!(request_header_kind(9999), None);
 }

@@ -206,3 +206,71 @@ fn code_tables_match_codes_json() {
     assert_eq!(response_code::FLOW_CONTROL, 215);
     assert_eq!(request_code_name(44), None);
 }
+
+#[test]
+fn golden_tcp_streams_decode_frame_by_frame_in_any_chunking() {
+    use std::collections::BTreeMap;
+    let Some(golden) = ferrocket::testkit::golden_or_skip(
+        "golden_tcp_streams_decode_frame_by_frame_in_any_chunking",
+    ) else {
+        return;
+    };
+    /// One direction of one connection: its bytes as they arrived, and (code, opaque) per frame.
+    #[derive(Default)]
+    struct Stream {
+        bytes: Vec<u8>,
+        frames: Vec<(i32, i32)>,
+    }
+    let mut streams: BTreeMap<(String, u64, String), Stream> = BTreeMap::new();
+    for line in frame_lines(&golden) {
+        let key = (
+            line["scenario"].as_str().unwrap().to_string(),
+            line["conn"].as_u64().unwrap(),
+            line["direction"].as_str().unwrap().to_string(),
+        );
+        let stream = streams.entry(key).or_default();
+        stream
+            .bytes
+            .extend(unhex(line["frame_hex"].as_str().unwrap()));
+        stream.frames.push((
+            line["code"].as_i64().unwrap() as i32,
+            line["opaque"].as_i64().unwrap() as i32,
+        ));
+    }
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut chunk_len = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        1 + (seed % 3000) as usize
+    };
+    let mut frames = 0;
+    for (
+        (scenario, conn, direction),
+        Stream {
+            bytes,
+            frames: expected,
+        },
+    ) in &streams
+    {
+        let mut codec = RemotingCodec::default();
+        let mut src = BytesMut::new();
+        let mut decoded = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let end = (at + chunk_len()).min(bytes.len());
+            src.extend_from_slice(&bytes[at..end]);
+            at = end;
+            while let Some(cmd) = codec.decode(&mut src).unwrap() {
+                decoded.push((cmd.code, cmd.opaque));
+            }
+        }
+        assert!(
+            src.is_empty(),
+            "{scenario} conn {conn} {direction}: bytes left over"
+        );
+        assert_eq!(&decoded, expected, "{scenario} conn {conn} {direction}");
+        frames += decoded.len();
+    }
+    assert_eq!(frames, 1071);
+}

@@ -25,6 +25,7 @@ const RECORD: i32 = 1002;
 const CALL_BACK: i32 = 1003;
 const CLOSE_ME: i32 = 1004;
 const GATED: i32 = 1005;
+const BIG: i32 = 1006;
 const CLIENT_SIDE: i32 = 2000;
 
 const LONG: Duration = Duration::from_secs(10);
@@ -95,6 +96,13 @@ impl RequestProcessor for TestProcessor {
                 }
                 self.in_flight.fetch_sub(1, Ordering::SeqCst);
                 Some(success(&request, "gated"))
+            }
+            BIG => {
+                let size: usize = request
+                    .ext("size")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                Some(success(&request, "big").with_body(vec![1u8; size]))
             }
             _ => Some(RemotingCommand::request_code_not_supported(&request)),
         }
@@ -546,5 +554,161 @@ async fn serve_until_returns_when_the_signal_fires() {
     tokio::time::timeout(LONG, served)
         .await
         .expect("serve_until returns")
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_and_large_bodies_round_trip_unchanged() {
+    let server = start_server(ConnectionConfig::default()).await;
+    let client = RemotingClient::new(ClientConfig::default());
+    let addr = server.addr.to_string();
+    let sizes = [
+        0usize,
+        1,
+        100,
+        16 * 1024 - 1,
+        16 * 1024,
+        100_000,
+        1 << 20,
+        5 << 20,
+    ];
+    let mut calls = Vec::new();
+    for (i, &size) in sizes.iter().enumerate() {
+        for serialize_type in [SerializeType::Json, SerializeType::RocketMq] {
+            let client = client.clone();
+            let addr = addr.clone();
+            calls.push(tokio::spawn(async move {
+                let body: Vec<u8> = (0..size).map(|n| (n * 31 + i) as u8).collect();
+                let mut cmd = request(ECHO, &[("size", &size.to_string())]).with_body(body.clone());
+                cmd.serialize_type = serialize_type;
+                let response = client.invoke(&addr, cmd, LONG).await.unwrap();
+                assert_eq!(response.ext("size"), Some(size.to_string().as_str()));
+                assert_eq!(response.serialize_type, serialize_type);
+                // Java sends no body for an empty one.
+                assert_eq!(response.body.unwrap_or_default(), body, "size {size}");
+            }));
+        }
+    }
+    for call in calls {
+        call.await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_response_too_large_to_send_becomes_system_error() {
+    let server = start_server(ConnectionConfig {
+        max_frame_len: 1 << 20,
+        ..ConnectionConfig::default()
+    })
+    .await;
+    let client = RemotingClient::new(ClientConfig::default());
+    let addr = server.addr.to_string();
+    let response = client
+        .invoke(&addr, request(BIG, &[("size", "2000000")]), LONG)
+        .await
+        .unwrap();
+    assert_eq!(response.code, response_code::SYSTEM_ERROR);
+    assert!(
+        response
+            .remark
+            .as_deref()
+            .unwrap_or("")
+            .contains("exceeds the maximum"),
+        "{response:?}"
+    );
+    assert!(response.body.is_none());
+    // The connection goes on.
+    let ok = client
+        .invoke(&addr, request(BIG, &[("size", "1000")]), LONG)
+        .await
+        .unwrap();
+    assert_eq!(ok.body.map(|b| b.len()), Some(1000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_too_large_to_send_fails_its_invocation() {
+    let server = start_server(ConnectionConfig::default()).await;
+    let client = RemotingClient::new(ClientConfig {
+        connection: ConnectionConfig {
+            max_frame_len: 1 << 20,
+            ..ConnectionConfig::default()
+        },
+        ..ClientConfig::default()
+    });
+    let addr = server.addr.to_string();
+    let err = client
+        .invoke(
+            &addr,
+            request(ECHO, &[]).with_body(vec![0u8; 2 << 20]),
+            LONG,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RemotingError::Encode(_)), "{err:?}");
+    let ok = client
+        .invoke(&addr, request(ECHO, &[]), LONG)
+        .await
+        .unwrap();
+    assert_eq!(ok.remark.as_deref(), Some("echo"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn java_request_bytes_are_served() {
+    let Some(golden) = ferrocket::testkit::golden_or_skip("java_request_bytes_are_served") else {
+        return;
+    };
+    let server = start_server(ConnectionConfig::default()).await;
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let mut framed = Framed::new(stream, RemotingCodec::default());
+    let mut served = 0;
+    for scenario in ["produce-rocketmq-binary", "produce-json"] {
+        let text = std::fs::read_to_string(golden.join("frames").join(format!("{scenario}.jsonl")))
+            .unwrap();
+        let requests = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["dir"] == "request" && v["direction"] == "c2s" && v["oneway"] == false)
+            .take(20);
+        for line in requests {
+            let hex = line["frame_hex"].as_str().unwrap().as_bytes();
+            let bytes: Vec<u8> = hex
+                .chunks(2)
+                .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
+                .collect();
+            // Java's exact bytes, straight onto the socket.
+            framed.get_mut().write_all(&bytes).await.unwrap();
+            let response = framed.next().await.unwrap().unwrap();
+            assert_eq!(response.opaque, line["opaque"].as_i64().unwrap() as i32);
+            assert_eq!(
+                response.serialize_type.name(),
+                line["serialize"].as_str().unwrap()
+            );
+            assert_eq!(response.code, response_code::REQUEST_CODE_NOT_SUPPORTED);
+            let expected = format!(" request type {} not supported", line["code"]);
+            assert_eq!(response.remark.as_deref(), Some(expected.as_str()));
+            served += 1;
+        }
+    }
+    assert_eq!(served, 40);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_completes_while_a_peer_does_not_read() {
+    let server = start_server(ConnectionConfig::default()).await;
+    let mut raw = TcpStream::connect(server.addr).await.unwrap();
+    let mut frames = BytesMut::new();
+    for opaque in 0..16 {
+        let mut cmd = request(BIG, &[("size", "4000000")]);
+        cmd.opaque = opaque;
+        tokio_util::codec::Encoder::encode(&mut RemotingCodec::default(), &cmd, &mut frames)
+            .unwrap();
+    }
+    raw.write_all(&frames).await.unwrap();
+    // 64 MB of responses cannot all fit in socket buffers: the server's writer is stuck.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.shutdown.cancel();
+    tokio::time::timeout(LONG, server.served)
+        .await
+        .expect("serve returns although the peer reads nothing")
         .unwrap();
 }

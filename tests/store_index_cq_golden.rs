@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ferrocket::java::java_string_hash;
 use ferrocket::store::consume_queue::{ConsumeQueueStore, CqUnit, DEFAULT_CONSUME_QUEUE_FILE_SIZE};
 use ferrocket::store::dispatch::{CommitLogDispatcher, DispatchRequest};
-use ferrocket::store::java_hash::java_string_hash;
 use serde_json::Value;
 
 const STORES: [&str; 4] = ["main-master", "crash-master", "ha-master", "ha-slave"];

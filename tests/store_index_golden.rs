@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ferrocket::java::java_string_hash;
 use ferrocket::store::dispatch::DispatchRequest;
 use ferrocket::store::index::{
     IndexConfig, IndexService, HASH_SLOT_SIZE, INDEX_ENTRY_SIZE, INDEX_HEADER_SIZE,
 };
-use ferrocket::store::java_hash::java_string_hash;
 use serde_json::Value;
 
 const STORES: [&str; 4] = ["main-master", "crash-master", "ha-master", "ha-slave"];

@@ -319,7 +319,7 @@ fn golden_write_order_is_javas_not_insertion_order() {
             .map(|n| {
                 (
                     (*n).clone(),
-                    topics.topic_config_table.get(n).unwrap().clone(),
+                    topics.topic_config_table.get(*n).unwrap().clone(),
                 )
             })
             .collect(),

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::protocol::body::{decode_body, TopicRouteData, MASTER_ID, PERM_READ, PERM_WRITE};
+use crate::protocol::body::{decode_body, TopicRouteData, MASTER_ID};
 use crate::protocol::header::GetRouteInfoRequestHeader;
+use crate::protocol::topic::perm::{READ as PERM_READ, WRITE as PERM_WRITE};
 use crate::protocol::CommandHeader;
 use crate::remoting::{
     request_code, response_code, RemotingClient, RemotingCommand, SerializeType,

@@ -9,15 +9,24 @@ pub mod config;
 pub mod handlers;
 pub mod offset_manager;
 pub mod processor;
+pub mod registration;
+pub mod runtime;
+pub mod settings;
 pub mod subscription_manager;
 pub mod topic_manager;
 
+use crate::config::{NettyClientConfig, NettyServerConfig};
 use crate::protocol::header::NotifyConsumerIdsChangedRequestHeader;
 use crate::protocol::CommandHeader;
-use crate::remoting::{request_code, Connection, RemotingCommand};
+use crate::remoting::{request_code, Connection, RemotingClient, RemotingCommand};
+use crate::store::config::MessageStoreConfig;
+use crate::store::message_store::{MessageStore, StoreError};
+use crate::store::metadata::ConfigFileError;
 use client_manager::ClientManager;
 use config::BrokerConfig;
 use offset_manager::ConsumerOffsetManager;
+use settings::BrokerSettings;
+use std::sync::{Arc, Mutex};
 use subscription_manager::SubscriptionGroupManager;
 use tokio::sync::Notify;
 use topic_manager::TopicConfigManager;
@@ -25,6 +34,10 @@ use topic_manager::TopicConfigManager;
 /// Everything the request handlers share.
 pub struct Broker {
     pub config: BrokerConfig,
+    pub server_config: NettyServerConfig,
+    pub client_config: NettyClientConfig,
+    pub store_config: MessageStoreConfig,
+    pub store: Arc<MessageStore>,
     pub topics: TopicConfigManager,
     pub groups: SubscriptionGroupManager,
     pub offsets: ConsumerOffsetManager,
@@ -32,15 +45,94 @@ pub struct Broker {
     /// Woken when the topic table changed and the NameServers should hear of it now rather
     /// than at the next 30-second registration.
     pub register_now: Notify,
+    /// The connections to NameServers (and, for a slave, to its master).
+    pub namesrv_client: RemotingClient,
+    /// `brokerIP1:listenPort`: where clients reach this broker.
+    pub broker_addr: String,
+    /// `brokerIP2:haListenPort`: where slaves replicate from.
+    pub ha_server_addr: String,
+    /// For a slave, the master's remoting address as the NameServer reported it.
+    master_addr: Mutex<Option<String>>,
+}
+
+/// Why a broker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("message store: {0}")]
+    Store(#[from] StoreError),
+    #[error("config file: {0}")]
+    ConfigFile(#[from] ConfigFileError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
 }
 
 impl Broker {
+    /// Opens the store (recovering it if needed) and loads the config files: everything but
+    /// the network. Blocking: call it off the async reactor.
+    pub fn open(settings: BrokerSettings) -> Result<Arc<Broker>, StartError> {
+        let BrokerSettings {
+            broker,
+            server,
+            client,
+            store,
+        } = settings;
+        let message_store = MessageStore::open(store.clone())?;
+        let root = store.root_dir();
+        let topics = TopicConfigManager::load(&broker, &root)?;
+        let groups = SubscriptionGroupManager::load(&root, broker.auto_create_subscription_group)?;
+        let offsets = ConsumerOffsetManager::load(&root)?;
+        let broker_addr = format!("{}:{}", broker.broker_ip1, server.listen_port);
+        let ha_server_addr = format!("{}:{}", broker.broker_ip2, store.ha_listen_port);
+        let namesrv_client = RemotingClient::new((&client).into());
+        Ok(Arc::new(Broker {
+            config: broker,
+            server_config: server,
+            client_config: client,
+            store_config: store,
+            store: message_store,
+            topics,
+            groups,
+            offsets,
+            clients: ClientManager::new(),
+            register_now: Notify::new(),
+            namesrv_client,
+            broker_addr,
+            ha_server_addr,
+            master_addr: Mutex::new(None),
+        }))
+    }
+
+    /// The settings this broker runs with (GET_BROKER_CONFIG).
+    pub fn settings(&self) -> BrokerSettings {
+        BrokerSettings {
+            broker: self.config.clone(),
+            server: self.server_config.clone(),
+            client: self.client_config.clone(),
+            store: self.store_config.clone(),
+        }
+    }
+
     /// Milliseconds since the epoch (Java's `System.currentTimeMillis()`).
     pub fn now_millis(&self) -> i64 {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0)
+    }
+
+    pub fn master_addr(&self) -> Option<String> {
+        self.master_addr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_master_addr(&self, addr: String) {
+        let mut current = self.master_addr.lock().unwrap_or_else(|p| p.into_inner());
+        if current.as_deref() != Some(addr.as_str()) {
+            tracing::info!("master address is now {addr}");
+            *current = Some(addr);
+        }
     }
 
     /// Asks the registration loop to register with every NameServer now (Java calls

@@ -69,10 +69,7 @@ impl SubscriptionGroupManager {
     }
 
     pub fn get(&self, group: &str) -> Option<SubscriptionGroupConfig> {
-        self.read()
-            .subscription_group_table
-            .get(&group.to_string())
-            .cloned()
+        self.read().subscription_group_table.get(group).cloned()
     }
 
     /// Java `findSubscriptionGroupConfig`: the group's settings, created with defaults when
@@ -108,11 +105,7 @@ impl SubscriptionGroupManager {
     /// DELETE_SUBSCRIPTIONGROUP. True if it existed.
     pub fn delete(&self, group: &str) -> Result<bool, ConfigFileError> {
         let mut table = self.write();
-        if table
-            .subscription_group_table
-            .remove(&group.to_string())
-            .is_none()
-        {
+        if table.subscription_group_table.remove(group).is_none() {
             return Ok(false);
         }
         self.changed(&mut table)?;

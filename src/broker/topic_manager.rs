@@ -102,16 +102,11 @@ impl TopicConfigManager {
     }
 
     pub fn get(&self, topic: &str) -> Option<TopicConfig> {
-        self.read()
-            .topic_config_table
-            .get(&topic.to_string())
-            .cloned()
+        self.read().topic_config_table.get(topic).cloned()
     }
 
     pub fn contains(&self, topic: &str) -> bool {
-        self.read()
-            .topic_config_table
-            .contains_key(&topic.to_string())
+        self.read().topic_config_table.contains_key(topic)
     }
 
     pub fn data_version(&self) -> DataVersion {
@@ -151,10 +146,10 @@ impl TopicConfigManager {
         topic_sys_flag: i32,
     ) -> Result<(Option<TopicConfig>, bool), ConfigFileError> {
         let mut table = self.write();
-        if let Some(existing) = table.topic_config_table.get(&topic_name.to_string()) {
+        if let Some(existing) = table.topic_config_table.get(topic_name) {
             return Ok((Some(existing.clone()), false));
         }
-        let Some(default) = table.topic_config_table.get_mut(&default_topic.to_string()) else {
+        let Some(default) = table.topic_config_table.get_mut(default_topic) else {
             tracing::warn!(
                 "create topic {topic_name}: default topic {default_topic} does not exist"
             );
@@ -201,7 +196,7 @@ impl TopicConfigManager {
             return Ok((existing, false));
         }
         let mut table = self.write();
-        if let Some(existing) = table.topic_config_table.get(&topic_name.to_string()) {
+        if let Some(existing) = table.topic_config_table.get(topic_name) {
             return Ok((existing.clone(), false));
         }
         let created = TopicConfig {
@@ -226,11 +221,7 @@ impl TopicConfigManager {
     /// DELETE_TOPIC_IN_BROKER. True if the topic existed.
     pub fn delete(&self, topic_name: &str) -> Result<bool, ConfigFileError> {
         let mut table = self.write();
-        if table
-            .topic_config_table
-            .remove(&topic_name.to_string())
-            .is_none()
-        {
+        if table.topic_config_table.remove(topic_name).is_none() {
             return Ok(false);
         }
         self.changed(&mut table)?;

@@ -7,10 +7,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::protocol::topic::{perm, sys_flag};
+
 use crate::protocol::body::{
-    has_unit_flag, has_unit_sub_flag, BrokerData, ClusterInfo, DataVersion, QueueData,
-    RegisterBrokerResult, TopicConfig, TopicConfigSerializeWrapper, TopicList, TopicRouteData,
-    MASTER_ID, PERM_READ, PERM_WRITE,
+    BrokerData, ClusterInfo, DataVersion, QueueData, RegisterBrokerResult, TopicConfig,
+    TopicConfigSerializeWrapper, TopicList, TopicRouteData, MASTER_ID,
 };
 
 /// Identifies the connection a broker registered on, so that the connection closing (or the
@@ -322,12 +323,12 @@ impl RouteInfoManager {
     /// Java `wipeWritePermOfBrokerByLock`: clears the write bit of every topic on the broker;
     /// returns how many topics it touched.
     pub fn wipe_write_perm_of_broker(&self, broker_name: &str) -> i32 {
-        self.operate_write_perm(broker_name, |perm| perm & !PERM_WRITE)
+        self.operate_write_perm(broker_name, |perm| perm & !perm::WRITE)
     }
 
     /// Java `addWritePermOfBrokerByLock`: sets the broker's topics to read-write.
     pub fn add_write_perm_of_broker(&self, broker_name: &str) -> i32 {
-        self.operate_write_perm(broker_name, |_| PERM_READ | PERM_WRITE)
+        self.operate_write_perm(broker_name, |_| perm::READ | perm::WRITE)
     }
 
     fn operate_write_perm(&self, broker_name: &str, f: impl Fn(i32) -> i32) -> i32 {
@@ -474,17 +475,17 @@ impl RouteInfoManager {
 
     /// Java `getUnitTopics`.
     pub fn unit_topics(&self) -> TopicList {
-        self.topics_where(has_unit_flag)
+        self.topics_where(sys_flag::has_unit)
     }
 
     /// Java `getHasUnitSubTopicList`.
     pub fn has_unit_sub_topics(&self) -> TopicList {
-        self.topics_where(has_unit_sub_flag)
+        self.topics_where(sys_flag::has_unit_sub)
     }
 
     /// Java `getHasUnitSubUnUnitTopicList`.
     pub fn has_unit_sub_ununit_topics(&self) -> TopicList {
-        self.topics_where(|flag| !has_unit_flag(flag) && has_unit_sub_flag(flag))
+        self.topics_where(|flag| !sys_flag::has_unit(flag) && sys_flag::has_unit_sub(flag))
     }
 
     /// Topics whose first queue data's `topicSysFlag` satisfies `pick` (Java looks at one
@@ -801,12 +802,12 @@ mod tests {
                 .unwrap()
                 .perm
         };
-        assert_eq!(perm_of(&route, "a"), 6 & !PERM_WRITE);
+        assert_eq!(perm_of(&route, "a"), 6 & !perm::WRITE);
         assert_eq!(perm_of(&route, "b"), 6);
         assert_eq!(rim.add_write_perm_of_broker("a"), 2);
         assert_eq!(
             perm_of(&rim.pickup_topic_route_data("T").unwrap(), "a"),
-            PERM_READ | PERM_WRITE
+            perm::READ | perm::WRITE
         );
         assert_eq!(rim.wipe_write_perm_of_broker("nobody"), 0);
     }

@@ -2,7 +2,7 @@
 //! the HEART_BEAT body, subscriptions, and the tag filter the broker applies to ConsumeQueue
 //! units before it reads a message.
 
-use crate::store::java_hash::java_string_hash;
+use crate::java::java_string_hash;
 
 /// `SubscriptionData.SUB_ALL`.
 pub const SUB_ALL: &str = "*";

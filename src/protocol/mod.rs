@@ -5,6 +5,8 @@ pub mod header;
 pub mod heartbeat;
 pub mod topic;
 
+use std::borrow::Cow;
+
 use crate::remoting::{ExtFields, RemotingCommand, SerializeType};
 
 /// Why an `extFields` map could not be read into a typed header. The message texts are Java's
@@ -32,6 +34,14 @@ pub trait CommandHeader: Sized {
     fn kind() -> Option<header::HeaderKind> {
         None
     }
+    /// The entries of [`to_ext_fields`](Self::to_ext_fields) as owned pairs; `command_header!`
+    /// types give static keys, saving an allocation per field on the hot paths.
+    fn ext_entries(&self) -> Vec<(Cow<'static, str>, String)> {
+        self.to_ext_fields()
+            .iter()
+            .map(|(k, v)| (Cow::Owned(k.to_string()), v.to_string()))
+            .collect()
+    }
 }
 
 /// Reads the typed header of `cmd`. A command without extFields reads as an empty map, so a
@@ -46,35 +56,48 @@ pub fn read_header<H: CommandHeader>(cmd: &RemotingCommand) -> Result<H, HeaderE
 /// Puts `header` into `cmd`'s extFields beside the keys already there (what Java adds with
 /// `addExtField`, e.g. MSG_REGION/TRACE_ON on send responses), in the order Java sends them:
 /// for a fast-codec header on a ROCKETMQ frame its fields in declaration order followed by the
-/// other keys, otherwise Java's `HashMap` iteration order (see
-/// [`header::java_ext_fields_order`]). Header fields replace same-named keys.
+/// other keys, otherwise Java's `HashMap` iteration order (see [`header::java_key_order`]).
+/// Header fields replace same-named keys.
 pub fn write_header<H: CommandHeader>(cmd: &mut RemotingCommand, header: &H) {
-    let fields = header.to_ext_fields();
-    let others: ExtFields = cmd
-        .ext_fields
-        .take()
-        .unwrap_or_default()
-        .iter()
-        .filter(|(k, _)| fields.get(k).is_none())
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let fields = header.ext_entries();
+    let mut others: Vec<(Cow<'static, str>, String)> = Vec::new();
+    if let Some(old) = cmd.ext_fields.take() {
+        others.extend(
+            old.iter()
+                .filter(|(k, _)| !fields.iter().any(|(f, _)| f == k))
+                .map(|(k, v)| (Cow::Owned(k.to_string()), v.to_string())),
+        );
+    }
     let kind = H::kind();
-    let ordered = if cmd.serialize_type == SerializeType::RocketMq
-        && kind.is_some_and(|k| k.is_fast_codec())
-    {
-        let mut out = fields;
-        for (k, v) in header::java_ext_fields_order(None, &others).iter() {
-            out.insert(k, v);
-        }
-        out
+    let fast_binary =
+        cmd.serialize_type == SerializeType::RocketMq && kind.is_some_and(|k| k.is_fast_codec());
+    let (entries, order) = if fast_binary {
+        // Java's FastCodesHeader.encode writes the fields, then the map holds only the extras.
+        let keys: Vec<&str> = others.iter().map(|(k, _)| k.as_ref()).collect();
+        let extras_order = header::java_key_order(None, &keys);
+        let n = fields.len();
+        let order: Vec<usize> = (0..n)
+            .chain(extras_order.into_iter().map(|i| n + i))
+            .collect();
+        let mut entries = fields;
+        entries.append(&mut others);
+        (entries, order)
     } else {
-        let mut all = others;
-        for (k, v) in fields.iter() {
-            all.insert(k, v);
-        }
-        header::java_ext_fields_order(kind, &all)
+        let mut entries = others;
+        entries.extend(fields);
+        let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
+        let order = header::java_key_order(kind, &keys);
+        (entries, order)
     };
-    cmd.ext_fields = Some(ordered);
+    let mut slots: Vec<Option<(Cow<'static, str>, String)>> =
+        entries.into_iter().map(Some).collect();
+    let mut out = ExtFields::with_capacity(slots.len());
+    for i in order {
+        if let Some((k, v)) = slots.get_mut(i).and_then(Option::take) {
+            out.insert(k.into_owned(), v);
+        }
+    }
+    cmd.ext_fields = Some(out);
 }
 
 pub mod body;

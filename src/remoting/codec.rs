@@ -54,10 +54,28 @@ impl RemotingCodec {
         self.max_frame_len
     }
 
+    /// Appends everything of `cmd`'s frame but the body: length prefix (counting the body),
+    /// header-length word and header. The caller sends `cmd.body` right after; this is how a
+    /// large body reaches the socket without being copied into the write buffer. On error `dst`
+    /// is left as it was.
+    pub fn encode_head(
+        &mut self,
+        cmd: &RemotingCommand,
+        dst: &mut BytesMut,
+    ) -> Result<(), RemotingError> {
+        let start = dst.len();
+        let result = self.encode_into(cmd, dst, false);
+        if result.is_err() {
+            dst.truncate(start);
+        }
+        result
+    }
+
     fn encode_into(
         &mut self,
         cmd: &RemotingCommand,
         dst: &mut BytesMut,
+        with_body: bool,
     ) -> Result<(), RemotingError> {
         let start = dst.len();
         dst.put_u64(0); // total and header-length words, patched below
@@ -84,7 +102,7 @@ impl RemotingCodec {
                 self.max_frame_len
             )));
         }
-        if let Some(body) = &cmd.body {
+        if let Some(body) = cmd.body.as_ref().filter(|_| with_body) {
             dst.extend_from_slice(body);
         }
         let total = (frame_len - 4) as u32;
@@ -163,7 +181,7 @@ impl Encoder<&RemotingCommand> for RemotingCodec {
     /// Appends one frame to `dst`. On error `dst` is left as it was.
     fn encode(&mut self, cmd: &RemotingCommand, dst: &mut BytesMut) -> Result<(), RemotingError> {
         let start = dst.len();
-        let result = self.encode_into(cmd, dst);
+        let result = self.encode_into(cmd, dst, true);
         if result.is_err() {
             dst.truncate(start);
         }
@@ -263,6 +281,17 @@ mod tests {
             "capacity {}",
             src.capacity()
         );
+    }
+
+    #[test]
+    fn head_plus_body_is_the_whole_frame() {
+        let cmd = sample(SerializeType::RocketMq);
+        let mut head = BytesMut::new();
+        RemotingCodec::default()
+            .encode_head(&cmd, &mut head)
+            .unwrap();
+        head.extend_from_slice(cmd.body.as_deref().unwrap());
+        assert_eq!(head, frame_of(&cmd));
     }
 
     #[test]

@@ -7,19 +7,21 @@
 //!   how many run at once per connection, and when it is exhausted the reader stops reading, so
 //!   a flooding peer is slowed by TCP flow control instead of by unbounded spawning;
 //! - the **writer** owns the socket's write half, takes commands from a bounded queue, encodes
-//!   whatever is queued into one buffer and writes it in one go.
+//!   whatever is queued and writes it in one go (one vectored write; large bodies are not
+//!   copied into the write buffer).
 //!
 //! [`Connection`] is the cheap, clonable handle the rest of the program holds: it sends
 //! oneway requests, invokes requests and waits for their responses, and closes the connection.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{FutureExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
@@ -137,7 +139,9 @@ impl Connection {
         self.inner.close.cancelled().await
     }
 
-    /// Sends a oneway request: a fresh opaque, the oneway flag, no response expected.
+    /// Sends a oneway request: a fresh opaque, the oneway flag, no response expected. Waits
+    /// while the connection's write queue is full (a peer that does not read); wrap it in
+    /// `tokio::time::timeout` where that must not hold the caller up.
     pub async fn send_oneway(&self, mut request: RemotingCommand) -> Result<(), RemotingError> {
         request.opaque = next_opaque();
         request.flag &= !FLAG_RESPONSE;
@@ -288,6 +292,7 @@ pub(crate) fn start<P: RequestProcessor>(
     Ok((conn, driver))
 }
 
+/// The reader loop; see the module documentation.
 async fn run<P: RequestProcessor>(
     conn: Connection,
     mut frames: FramedRead<tokio::net::tcp::OwnedReadHalf, RemotingCodec>,
@@ -393,7 +398,7 @@ async fn handle_request<P: RequestProcessor>(
     }
 }
 
-/// The writer: encodes queued commands into one buffer and writes it, until the connection
+/// The writer: encodes queued commands and writes them in batches, until the connection
 /// closes; then writes what is still queued and shuts the socket down.
 async fn write_loop(
     conn: Connection,
@@ -401,9 +406,9 @@ async fn write_loop(
     mut queue: mpsc::Receiver<RemotingCommand>,
     mut codec: RemotingCodec,
 ) {
-    /// Stop batching once this much is buffered.
+    /// Stop batching once this much is pending.
     const BATCH_BYTES: usize = 256 * 1024;
-    let mut buf = BytesMut::with_capacity(8 * 1024);
+    let mut out = Outgoing::default();
     let close = conn.inner.close.clone();
     loop {
         let first = tokio::select! {
@@ -414,50 +419,158 @@ async fn write_loop(
             },
             _ = close.cancelled() => break,
         };
-        encode_or_report(&conn, &mut codec, first, &mut buf);
-        while buf.len() < BATCH_BYTES {
+        out.push(&conn, &mut codec, first);
+        while out.len() < BATCH_BYTES {
             match queue.try_recv() {
-                Ok(cmd) => encode_or_report(&conn, &mut codec, cmd, &mut buf),
+                Ok(cmd) => out.push(&conn, &mut codec, cmd),
                 Err(_) => break,
             }
         }
-        if let Err(e) = socket.write_all(&buf).await {
+        let written = tokio::select! {
+            written = out.write_to(&mut socket) => written,
+            // Closing while the peer does not read: a frame may be half written, so nothing
+            // more can follow it; drop the socket.
+            _ = close.cancelled() => return,
+        };
+        if let Err(e) = written {
             tracing::debug!(peer = %conn.peer_addr(), error = %e, "write failed");
             conn.close();
             return;
         }
-        buf.clear();
         conn.touch();
     }
     // Closing: what was queued before the close still goes out, best effort.
     while let Ok(cmd) = queue.try_recv() {
-        encode_or_report(&conn, &mut codec, cmd, &mut buf);
+        out.push(&conn, &mut codec, cmd);
     }
-    if !buf.is_empty() {
-        let _ = tokio::time::timeout(Duration::from_secs(3), socket.write_all(&buf)).await;
-    }
+    let _ = tokio::time::timeout(Duration::from_secs(3), out.write_to(&mut socket)).await;
     let _ = socket.shutdown().await;
 }
 
-/// Encodes `cmd`; a command that cannot be encoded is not sent. Its sender learns why: an
-/// invocation fails with the error, a response is replaced by SYSTEM_ERROR.
-fn encode_or_report(
-    conn: &Connection,
-    codec: &mut RemotingCodec,
-    cmd: RemotingCommand,
-    buf: &mut BytesMut,
-) {
-    let Err(e) = codec.encode(&cmd, buf) else {
-        return;
-    };
-    tracing::error!(peer = %conn.peer_addr(), code = cmd.code, error = %e, "command not sent");
-    if cmd.is_response() {
-        let mut stand_in = RemotingCommand::system_error(&cmd, e.to_string());
-        stand_in.flag = cmd.flag;
-        if codec.encode(&stand_in, buf).is_err() {
-            tracing::error!(peer = %conn.peer_addr(), "SYSTEM_ERROR stand-in not sent either");
+/// Encoded frames waiting to be written: small frames are encoded into one buffer; a large
+/// body is queued as the `Bytes` it already is (no copy) and written with vectored I/O.
+#[derive(Default)]
+struct Outgoing {
+    /// Bytes not yet moved to `segments`.
+    scratch: BytesMut,
+    segments: VecDeque<Bytes>,
+    segments_len: usize,
+}
+
+impl Outgoing {
+    /// Bodies at least this large are not copied.
+    const ZERO_COPY_BODY: usize = 16 * 1024;
+
+    /// Encodes `cmd`; a command that cannot be encoded is not sent. Its sender learns why: an
+    /// invocation fails with the error, a response is replaced by SYSTEM_ERROR.
+    fn push(&mut self, conn: &Connection, codec: &mut RemotingCodec, cmd: RemotingCommand) {
+        let large_body = cmd
+            .body
+            .as_ref()
+            .filter(|b| b.len() >= Self::ZERO_COPY_BODY);
+        let encoded = match large_body {
+            Some(body) => codec.encode_head(&cmd, &mut self.scratch).map(|()| {
+                let head = self.scratch.split().freeze();
+                self.push_segment(head);
+                self.push_segment(body.clone());
+            }),
+            None => codec.encode(&cmd, &mut self.scratch),
+        };
+        if let Err(e) = encoded {
+            self.report(conn, codec, &cmd, e);
         }
-    } else if !cmd.is_oneway() {
-        conn.fail_pending(cmd.opaque, e);
+    }
+
+    fn push_segment(&mut self, segment: Bytes) {
+        // `Buf::chunk` must not come up empty while bytes remain.
+        if segment.is_empty() {
+            return;
+        }
+        self.segments_len += segment.len();
+        self.segments.push_back(segment);
+    }
+
+    fn len(&self) -> usize {
+        self.segments_len + self.scratch.len()
+    }
+
+    fn report(
+        &mut self,
+        conn: &Connection,
+        codec: &mut RemotingCodec,
+        cmd: &RemotingCommand,
+        e: RemotingError,
+    ) {
+        tracing::error!(peer = %conn.peer_addr(), code = cmd.code, error = %e, "command not sent");
+        if cmd.is_response() {
+            let mut stand_in = RemotingCommand::system_error(cmd, e.to_string());
+            stand_in.flag = cmd.flag;
+            if codec.encode(&stand_in, &mut self.scratch).is_err() {
+                tracing::error!(peer = %conn.peer_addr(), "SYSTEM_ERROR stand-in not sent either");
+            }
+        } else if !cmd.is_oneway() {
+            conn.fail_pending(cmd.opaque, e);
+        }
+    }
+
+    /// Writes everything pending.
+    async fn write_to(&mut self, socket: &mut OwnedWriteHalf) -> std::io::Result<()> {
+        if !self.scratch.is_empty() {
+            let rest = self.scratch.split().freeze();
+            self.push_segment(rest);
+        }
+        let mut pending = Segments {
+            remaining: self.segments_len,
+            queue: &mut self.segments,
+        };
+        let result = socket.write_all_buf(&mut pending).await;
+        self.segments.clear();
+        self.segments_len = 0;
+        // Take the scratch allocation back once the written segments released it.
+        self.scratch.reserve(8 * 1024);
+        result
+    }
+}
+
+/// The pending segments as one `Buf`, so tokio writes them with one vectored write.
+struct Segments<'a> {
+    queue: &'a mut VecDeque<Bytes>,
+    remaining: usize,
+}
+
+impl Buf for Segments<'_> {
+    fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    fn chunk(&self) -> &[u8] {
+        self.queue.front().map_or(&[], |b| &b[..])
+    }
+
+    fn advance(&mut self, mut cnt: usize) {
+        self.remaining = self.remaining.saturating_sub(cnt);
+        while cnt > 0 {
+            let Some(front) = self.queue.front_mut() else {
+                return;
+            };
+            if cnt < front.len() {
+                front.advance(cnt);
+                return;
+            }
+            cnt -= front.len();
+            self.queue.pop_front();
+        }
+    }
+
+    fn chunks_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        let mut n = 0;
+        for (slot, segment) in dst
+            .iter_mut()
+            .zip(self.queue.iter().filter(|s| !s.is_empty()))
+        {
+            *slot = IoSlice::new(segment);
+            n += 1;
+        }
+        n
     }
 }

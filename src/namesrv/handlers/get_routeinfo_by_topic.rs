@@ -6,7 +6,7 @@
 
 use super::{header, success, HandlerResult};
 use crate::namesrv::{Namesrv, NAMESPACE_ORDER_TOPIC_CONFIG};
-use crate::protocol::body::{encode_body_as, JsonStyle};
+use crate::protocol::body::JsonStyle;
 use crate::protocol::header::namesrv::GetRouteInfoRequestHeader;
 use crate::remoting::code::response_code;
 use crate::remoting::RemotingCommand;
@@ -34,5 +34,5 @@ pub(super) fn handle(ns: &Namesrv, request: &RemotingCommand) -> HandlerResult {
     } else {
         JsonStyle::Fastjson
     };
-    Ok(success(request).with_body(encode_body_as(&route, style)))
+    Ok(success(request).with_body(route.encode_json(style)))
 }

@@ -11,12 +11,11 @@ mod topic_config;
 pub use data_version::{now_millis, DataVersion};
 pub use json::{decode_body, encode_body, encode_body_as, JsonStyle};
 pub use kv::{KvConfigSerializeWrapper, KvTable, TopicList};
-pub use register_broker::{RegisterBrokerBody, RegisterBrokerResult, TopicConfigSerializeWrapper};
-pub use route::{BrokerData, ClusterInfo, QueueData, TopicRouteData, MASTER_ID};
-pub use topic_config::{
-    has_unit_flag, has_unit_sub_flag, TopicConfig, TopicFilterType, PERM_INHERIT, PERM_PRIORITY,
-    PERM_READ, PERM_WRITE, TOPIC_SYS_FLAG_UNIT, TOPIC_SYS_FLAG_UNIT_SUB,
+pub use register_broker::{
+    RegisterBrokerBody, RegisterBrokerResult, TopicConfigMap, TopicConfigSerializeWrapper,
 };
+pub use route::{BrokerData, ClusterInfo, QueueData, TopicRouteData, MASTER_ID};
+pub use topic_config::{TopicConfig, TopicFilterType};
 
 /// A body that could not be read. The text goes into the response remark.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,7 +1,6 @@
 //! The REGISTER_BROKER body (`RegisterBrokerBody`, `TopicConfigSerializeWrapper`) in both of its
 //! encodings, and the NameServer's answer (`RegisterBrokerResult`).
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 use flate2::read::ZlibDecoder;
@@ -11,12 +10,15 @@ use flate2::Compression;
 use super::{BodyError, DataVersion, KvTable, TopicConfig};
 use crate::fastjson;
 
+/// The topic table as `TopicConfigManager` holds it: `new ConcurrentHashMap<>(1024)`.
+pub type TopicConfigMap = crate::java::JavaMap<String, TopicConfig, 1024>;
+
 crate::json_bean! {
     /// Java `TopicConfigSerializeWrapper`: a broker's topic configs and their data version.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct TopicConfigSerializeWrapper {
-        /// topic name -> config (a `ConcurrentHashMap` in Java; sorted here).
-        pub topic_config_table: BTreeMap<String, TopicConfig> = "topicConfigTable",
+        /// topic name -> config, written in the order of Java's `ConcurrentHashMap<>(1024)`.
+        pub topic_config_table: TopicConfigMap = "topicConfigTable",
         pub data_version: DataVersion = "dataVersion",
     }
 }
@@ -44,7 +46,8 @@ impl RegisterBrokerBody {
         put_chunk(&mut plain, dv.as_bytes());
         let table = &self.topic_config_serialize_wrapper.topic_config_table;
         plain.extend_from_slice(&(table.len() as i32).to_be_bytes());
-        for config in table.values() {
+        // Java iterates its ConcurrentHashMap: the same order the JSON form is written in.
+        for (_, config) in table.iter_java_order() {
             put_chunk(&mut plain, config.encode_line().as_bytes());
         }
         let filters = fastjson::encode_compact(&self.filter_server_list);
@@ -70,7 +73,7 @@ impl RegisterBrokerBody {
                 "negative topic config count {count}"
             )));
         }
-        let mut topic_config_table = BTreeMap::new();
+        let mut topic_config_table = TopicConfigMap::new();
         for _ in 0..count {
             let line = read_chunk(&mut input, "topic config")?;
             let config = TopicConfig::decode_line(&line)?;

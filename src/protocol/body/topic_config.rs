@@ -2,19 +2,7 @@
 
 use super::BodyError;
 
-/// `PermName.PERM_PRIORITY`.
-pub const PERM_PRIORITY: i32 = 0x1 << 3;
-/// `PermName.PERM_READ`.
-pub const PERM_READ: i32 = 0x1 << 2;
-/// `PermName.PERM_WRITE`.
-pub const PERM_WRITE: i32 = 0x1 << 1;
-/// `PermName.PERM_INHERIT`.
-pub const PERM_INHERIT: i32 = 0x1;
-
-/// `TopicSysFlag.FLAG_UNIT`.
-pub const TOPIC_SYS_FLAG_UNIT: i32 = 0x1;
-/// `TopicSysFlag.FLAG_UNIT_SUB`.
-pub const TOPIC_SYS_FLAG_UNIT_SUB: i32 = 0x1 << 1;
+use crate::protocol::topic::perm;
 
 crate::json_enum! {
     /// Java `TopicFilterType`; JSON carries the enum name.
@@ -34,7 +22,7 @@ crate::json_bean! {
         pub topic_name: Option<String> = "topicName",
         pub read_queue_nums: i32 = "readQueueNums" => 16,
         pub write_queue_nums: i32 = "writeQueueNums" => 16,
-        pub perm: i32 = "perm" => PERM_READ | PERM_WRITE,
+        pub perm: i32 = "perm" => perm::READ | perm::WRITE,
         pub topic_filter_type: TopicFilterType = "topicFilterType",
         pub topic_sys_flag: i32 = "topicSysFlag",
         pub order: bool = "order",
@@ -98,14 +86,4 @@ impl TopicConfig {
             order: false,
         })
     }
-}
-
-/// `TopicSysFlag.hasUnitFlag`.
-pub fn has_unit_flag(sys_flag: i32) -> bool {
-    sys_flag & TOPIC_SYS_FLAG_UNIT == TOPIC_SYS_FLAG_UNIT
-}
-
-/// `TopicSysFlag.hasUnitSubFlag`.
-pub fn has_unit_sub_flag(sys_flag: i32) -> bool {
-    sys_flag & TOPIC_SYS_FLAG_UNIT_SUB == TOPIC_SYS_FLAG_UNIT_SUB
 }

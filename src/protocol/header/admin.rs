@@ -108,6 +108,7 @@ command_header! {
 command_header! {
     /// GET_BROKER_CONSUME_STATS (317).
     pub struct GetConsumeStatsInBrokerHeader {
-        pub is_order: bool = "isOrder" (required),
+        /// `@CFNotNull` on a Java primitive: Java 4.9.7 logs the missing key and keeps `false`.
+        pub is_order: bool = "isOrder" (default false),
     }
 }

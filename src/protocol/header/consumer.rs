@@ -55,8 +55,10 @@ command_header! {
     pub struct ResetOffsetRequestHeader {
         pub topic: String = "topic" (required),
         pub group: String = "group" (required),
-        pub timestamp: i64 = "timestamp" (required),
-        pub is_force: bool = "isForce" (required),
+        /// `@CFNotNull` on a Java primitive: Java 4.9.7 logs the missing key and keeps `0`.
+        pub timestamp: i64 = "timestamp" (default 0),
+        /// `@CFNotNull` on a Java primitive: Java 4.9.7 logs the missing key and keeps `false`.
+        pub is_force: bool = "isForce" (default false),
     }
 }
 

@@ -12,7 +12,8 @@ command_header! {
     /// REGISTER_FILTER_SERVER (301) response.
     pub struct RegisterFilterServerResponseHeader {
         pub broker_name: String = "brokerName" (required),
-        pub broker_id: i64 = "brokerId" (required),
+        /// `@CFNotNull` on a Java primitive: Java 4.9.7 logs the missing key and keeps `0`.
+        pub broker_id: i64 = "brokerId" (default 0),
     }
 }
 

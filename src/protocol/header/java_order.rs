@@ -12,12 +12,7 @@
 //! the final capacity, ties in insertion order. Treeified buckets (8+ collisions) never happen at
 //! header sizes.
 
-/// `String.hashCode`: `s[0]*31^(n-1) + ... + s[n-1]` over UTF-16 code units, wrapping.
-pub fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, unit| {
-        h.wrapping_mul(31).wrapping_add(i32::from(unit))
-    })
-}
+pub use crate::java::java_string_hash;
 
 /// `HashMap.hash`: the high half folded into the low half.
 fn spread(hash: i32) -> u32 {
@@ -58,16 +53,6 @@ pub fn java_field_set_order(fields: &[(&str, &str)]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn string_hash_matches_java() {
-        assert_eq!(java_string_hash(""), 0);
-        assert_eq!(java_string_hash("a"), 97);
-        assert_eq!(java_string_hash("topic"), 110546223);
-        // Overflowing and non-BMP strings: "polygenelubricants".hashCode() == Integer.MIN_VALUE.
-        assert_eq!(java_string_hash("polygenelubricants"), i32::MIN);
-        assert_eq!(java_string_hash("\u{1F600}"), 0xD83D * 31 + 0xDE00);
-    }
 
     #[test]
     fn order_is_by_bucket_then_insertion() {

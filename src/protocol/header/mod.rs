@@ -3,7 +3,10 @@
 //! [`CommandHeader`](crate::protocol::CommandHeader) impl.
 //!
 //! Field rules (from `RemotingCommand.decodeCommandCustomHeader` / `makeCustomHeaderToNet`):
-//! - `required`: a `@CFNotNull` field. Missing key -> `HeaderError::Missing(java_name)`.
+//! - `required`: a `@CFNotNull` boxed field (`String`, `Integer`, `Long`, `Boolean`). Missing key ->
+//!   `HeaderError::Missing(java_name)`. A `@CFNotNull` *primitive* (`long timestamp`,
+//!   `boolean isForce`, ...) is declared `default` instead: Java 4.9.7 keeps its 0/false when the
+//!   key is missing and processes the request normally, so ferrocket does too.
 //! - `optional`: a nullable boxed field (`Option<T>`, missing -> `None`) or a Java primitive
 //!   without initializer (missing -> `0`/`false`).
 //! - `default <expr>`: a field with a Java initializer (`Integer bodyCrc32 = 0`): missing -> that.
@@ -14,9 +17,12 @@
 //!
 //! Deviation, on purpose: Java 4.9.7 itself *logs and swallows* a missing `@CFNotNull` field (all
 //! headers) and an unparsable value (reflective decoder; the four fast-codec decoders do throw
-//! `NumberFormatException`). The field then stays null / at its default and the processor usually
-//! fails later with a NullPointerException -> SYSTEM_ERROR. ferrocket rejects such a header up
-//! front, with the text Java builds (and only logs): `the custom field <x> is null`.
+//! `NumberFormatException`). A boxed field then stays null and the processor usually fails later
+//! with a NullPointerException -> SYSTEM_ERROR (sometimes it carries on with null, e.g. a
+//! GET_ROUTEINFO_BY_TOPIC without `topic` answers TOPIC_NOT_EXIST for "null"). ferrocket rejects
+//! such a header up front, with the text Java builds (and only logs):
+//! `the custom field <x> is null`; an unparsable optional value is rejected too instead of being
+//! dropped.
 //!
 //! What is here:
 //! - the header structs (re-exported from the area modules: [`namesrv`], [`send`], [`pull`],
@@ -92,14 +98,18 @@ macro_rules! command_header {
             }
 
             fn to_ext_fields(&self) -> $crate::remoting::ExtFields {
+                self.ext_entries().into_iter().map(|(k, v)| (k.into_owned(), v)).collect()
+            }
+
+            fn ext_entries(&self) -> Vec<(std::borrow::Cow<'static, str>, String)> {
                 #[allow(unused_mut)]
-                let mut ext = $crate::remoting::ExtFields::with_capacity(Self::JAVA_FIELDS.len());
+                let mut entries = Vec::with_capacity(Self::JAVA_FIELDS.len());
                 $(
                     if let Some(v) = $crate::protocol::header::HeaderField::render_field(&self.$field) {
-                        ext.insert($java, v);
+                        entries.push((std::borrow::Cow::Borrowed($java), v));
                     }
                 )*
-                ext
+                entries
             }
 
             fn from_ext_fields(
@@ -157,7 +167,7 @@ pub use pull::*;
 pub use query::*;
 pub use send::*;
 pub use table::{
-    code_headers, extra_request_keys, extra_response_keys, java_ext_fields_order,
+    code_headers, extra_request_keys, extra_response_keys, java_ext_fields_order, java_key_order,
     request_header_kind, response_header_kind, CodeHeaders, HeaderKind, CODE_HEADERS,
     RPC_HOOK_KEYS,
 };

@@ -19,7 +19,9 @@ command_header! {
 }
 
 command_header! {
-    /// PULL_MESSAGE (11) response (FOUND, NO_NEW_MSG, NO_MATCHED_MSG, OFFSET_MOVED, ...).
+    /// PULL_MESSAGE (11) response (FOUND, NO_NEW_MSG, NO_MATCHED_MSG, OFFSET_MOVED, ...). Responses
+    /// Java fails early (SUBSCRIPTION_NOT_LATEST, ...) carry `{}`: all four fields null, so do not
+    /// write this header for them (the golden corpus has 11 such frames).
     pub struct PullMessageResponseHeader {
         pub suggest_which_broker_id: i64 = "suggestWhichBrokerId" (required),
         pub next_begin_offset: i64 = "nextBeginOffset" (required),

@@ -45,7 +45,8 @@ command_header! {
 
 command_header! {
     /// Response to every send code. Binary "fast codec" header. The broker adds `MSG_REGION` and
-    /// `TRACE_ON` to the same extFields (not header fields).
+    /// `TRACE_ON` to the same extFields (not header fields). On failures Java leaves the fields null,
+    /// so such a response carries only the extras (or `{}`): do not write this header then.
     pub struct SendMessageResponseHeader {
         pub msg_id: String = "msgId" (required),
         pub queue_id: i32 = "queueId" (required),
@@ -70,7 +71,8 @@ command_header! {
         pub unit_mode: bool = "unitMode" (default false),
         pub born_host: String = "bornHost" (required),
         pub store_host: String = "storeHost" (required),
-        pub store_timestamp: i64 = "storeTimestamp" (required),
+        /// `@CFNotNull` on a Java primitive: Java 4.9.7 logs the missing key and keeps `0`.
+        pub store_timestamp: i64 = "storeTimestamp" (default 0),
     }
 }
 

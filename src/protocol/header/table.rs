@@ -2,6 +2,8 @@
 //! plus the extFields keys Java adds beside a header. Drives the golden tests and the compat
 //! matrix; servers use the concrete types directly.
 
+use std::sync::OnceLock;
+
 use super::*;
 use crate::protocol::{CommandHeader, HeaderError};
 use crate::remoting::{ExtFields, RemotingCommand};
@@ -864,37 +866,93 @@ fn filtersrv_kind(kind: HeaderKind) -> bool {
     )
 }
 
+impl HeaderKind {
+    /// The order `makeCustomHeaderToNet` visits this header's fields in (computed once per type).
+    fn field_visit_order(self) -> &'static [&'static str] {
+        static ORDERS: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
+        let orders = ORDERS.get_or_init(|| {
+            HeaderKind::ALL
+                .iter()
+                .map(|kind| {
+                    let fields = kind.java_reflected_fields();
+                    let refs: Vec<(&str, &str)> =
+                        fields.iter().map(|(c, f)| (c.as_str(), *f)).collect();
+                    java_order::java_field_set_order(&refs)
+                        .into_iter()
+                        .filter_map(|i| refs.get(i))
+                        .map(|(_, f)| *f)
+                        .collect()
+                })
+                .collect()
+        });
+        // ALL lists the variants in declaration order, so the discriminant indexes it.
+        orders.get(self as usize).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
 /// Reorders `ext` (the fields of a `header` plus any keys added beside it) into the iteration
 /// order of the `HashMap` Java would have built, which is the order Java writes in a JSON header
-/// and in a binary header of a non-fast-codec class. Insertion order modelled: keys added with
-/// `addExtField` before encoding (AccessKey, ReqT, MSG_REGION, ...) in the order given, then the
-/// header fields as `makeCustomHeaderToNet` visits them, then the ACL hook's `Signature`.
+/// and in a binary header of a non-fast-codec class. See [`java_key_order`].
 pub fn java_ext_fields_order(header: Option<HeaderKind>, ext: &ExtFields) -> ExtFields {
-    let mut inserted: Vec<(&str, &str)> = Vec::with_capacity(ext.len());
-    let fields = header
-        .map(HeaderKind::java_reflected_fields)
-        .unwrap_or_default();
-    let is_field = |k: &str| fields.iter().any(|(_, f)| *f == k);
-    inserted.extend(
-        ext.iter()
-            .filter(|(k, _)| !is_field(k) && *k != "Signature"),
-    );
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(c, f)| (c.as_str(), *f)).collect();
-    for i in super::java_order::java_field_set_order(&refs) {
-        let name = refs[i].1;
-        if let Some(value) = ext.get(name) {
-            inserted.push((name, value));
-        }
-    }
-    if let Some(sig) = ext.get("Signature") {
-        inserted.push(("Signature", sig));
-    }
+    let entries: Vec<(&str, &str)> = ext.iter().collect();
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| *k).collect();
+    java_key_order(header, &keys)
+        .into_iter()
+        .filter_map(|i| entries.get(i))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The positions of distinct `keys` (a header's fields plus keys added beside it) in the order
+/// Java's extFields `HashMap` iterates them. Insertion order modelled: keys added with
+/// `addExtField` before encoding (AccessKey, ReqT, MSG_REGION, ...) in the order given, then the
+/// header fields as `makeCustomHeaderToNet` visits them, then the ACL hook's `Signature` (it signs
+/// the fields, so it comes last).
+pub fn java_key_order(header: Option<HeaderKind>, keys: &[&str]) -> Vec<usize> {
+    let visit: &[&str] = header.map(HeaderKind::field_visit_order).unwrap_or(&[]);
+    let position = |name: &str| keys.iter().position(|k| *k == name);
+    let mut inserted: Vec<usize> = Vec::with_capacity(keys.len());
+    inserted
+        .extend((0..keys.len()).filter(|&i| !visit.contains(&keys[i]) && keys[i] != "Signature"));
+    inserted.extend(visit.iter().filter_map(|name| position(name)));
+    inserted.extend(position("Signature"));
     let hashes: Vec<i32> = inserted
         .iter()
-        .map(|(k, _)| super::java_order::java_string_hash(k))
+        .map(|&i| java_order::java_string_hash(keys[i]))
         .collect();
-    super::java_order::java_hash_map_order(&hashes)
+    java_order::java_hash_map_order(&hashes)
         .into_iter()
-        .map(|i| (inserted[i].0.to_string(), inserted[i].1.to_string()))
+        .map(|j| inserted[j])
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discriminants_index_all() {
+        for (i, kind) in HeaderKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i);
+            assert!(!kind.field_visit_order().is_empty() || kind.java_fields().is_empty());
+        }
+    }
+
+    #[test]
+    fn binary_names_and_superclass_fields() {
+        assert_eq!(
+            HeaderKind::RegisterBrokerRequestHeader.java_binary_name(),
+            "org.apache.rocketmq.common.protocol.header.namesrv.RegisterBrokerRequestHeader"
+        );
+        // V2 has no `bname` field of its own but Java's reflection still sees the inherited one.
+        let v2 = HeaderKind::SendMessageRequestHeaderV2.field_visit_order();
+        assert_eq!(v2.len(), 15);
+        assert!(v2.contains(&"bname"));
+        assert_eq!(
+            HeaderKind::PullMessageRequestHeader
+                .field_visit_order()
+                .len(),
+            12
+        );
+    }
 }

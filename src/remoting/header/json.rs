@@ -51,21 +51,35 @@ pub fn encode(cmd: &RemotingCommand, out: &mut String) {
     );
 }
 
-/// Appends `s` quoted, escaped as fastjson escapes it. Most header strings need no escaping at
-/// all; a byte scan finds those and copies them straight, the rest go through
+/// Appends `s` quoted, escaped as fastjson escapes it. Runs of characters fastjson leaves
+/// alone are copied straight; each character it may escape goes through
 /// `crate::fastjson::escape_into`, the one definition of fastjson's rules.
 fn write_string(out: &mut String, s: &str) {
     // Every character fastjson escapes is ASCII or starts with 0xC2 (U+0080..U+009F) or 0xE2
-    // (U+2028/U+2029); those lead bytes also start characters left alone: they take the exact path.
+    // (U+2028/U+2029); those lead bytes also start characters left alone, which the exact
+    // path then simply writes back.
     let needs_care =
         |b: u8| b < 0x20 || b == b'"' || b == b'\\' || b == 0x7F || b == 0xC2 || b == 0xE2;
-    if s.bytes().any(needs_care) {
-        crate::fastjson::escape_into(out, s);
-    } else {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
+    out.push('"');
+    let mut copied = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if i < copied || !needs_care(b) {
+            continue;
+        }
+        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            continue;
+        };
+        out.push_str(s.get(copied..i).unwrap_or_default());
+        let end = i + c.len_utf8();
+        // escape_into writes `"<escaped>"`: keep what is between the quotes.
+        let quote = out.len();
+        crate::fastjson::escape_into(out, s.get(i..end).unwrap_or_default());
+        out.pop();
+        out.remove(quote);
+        copied = end;
     }
+    out.push_str(s.get(copied..).unwrap_or_default());
+    out.push('"');
 }
 
 /// Decodes a JSON header. The returned command has no body and `serialize_type` Json.
@@ -365,6 +379,24 @@ mod tests {
         assert!(
             encoded(&cmd).starts_with(r#"{"code":105,"extFields":{"topic":"T","a":"1"},"flag":0"#)
         );
+    }
+
+    #[test]
+    fn string_escaping_agrees_with_crate_fastjson() {
+        let mut samples: Vec<String> = (0u32..0x3000)
+            .filter_map(char::from_u32)
+            .map(|c| format!("a{c}b{c}{c}"))
+            .collect();
+        samples.push("plain".into());
+        samples.push(String::new());
+        samples.push("\u{1}\u{2}k\u{1}v\u{2}é世\u{2028}\u{85}\"\\/\u{7f}".into());
+        for sample in samples {
+            let mut ours = String::new();
+            write_string(&mut ours, &sample);
+            let mut reference = String::new();
+            crate::fastjson::escape_into(&mut reference, &sample);
+            assert_eq!(ours, reference, "{sample:?}");
+        }
     }
 
     #[test]

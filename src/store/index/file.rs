@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use memmap2::MmapMut;
 
-use crate::store::java_hash::java_string_hash;
+use crate::java::java_string_hash;
 
 pub const INDEX_HEADER_SIZE: usize = 40;
 pub const HASH_SLOT_SIZE: usize = 4;

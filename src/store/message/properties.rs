@@ -1,7 +1,7 @@
 //! The message properties string: `key \u0001 value \u0002 ...` with the trailing separator
 //! dropped (`MessageDecoder.messageProperties2String` / `string2messageProperties`).
 
-use crate::store::java_hash::java_string_hash;
+use crate::java::java_string_hash;
 
 pub const NAME_VALUE_SEPARATOR: char = '\u{1}';
 pub const PROPERTY_SEPARATOR: char = '\u{2}';

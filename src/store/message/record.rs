@@ -9,8 +9,8 @@ use super::{
     body_crc, property, read_host, record_len, sys_flag, BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE,
     SCHEDULE_TOPIC,
 };
+use crate::java::java_string_hash;
 use crate::store::dispatch::DispatchRequest;
-use crate::store::java_hash::java_string_hash;
 
 /// Why bytes are not a valid record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,8 +2,8 @@
 //! consumers that filter by expression. Read and written back as Java does; the filtering itself
 //! lives in the broker.
 
-use super::java_map::JavaMap;
 use crate::fastjson::{FromJson, JsonError, ToJson, Value};
+use crate::java::JavaMap;
 
 crate::json_bean! {
     /// Java `BloomFilterData`.

@@ -13,18 +13,18 @@
 
 mod consumer_filter;
 mod file;
-mod java_map;
+
 mod offsets;
 mod subscription;
 mod topics;
 
 use std::path::{Path, PathBuf};
 
+pub use crate::java::{chm_table_size, JavaHashKey, JavaMap};
 pub use consumer_filter::{
     BloomFilterData, ConsumerFilterData, ConsumerFilterTable, FilterDataMapByTopic,
 };
 pub use file::{load, load_with, persist, write_string, ConfigFileError, LoadSource};
-pub use java_map::{chm_table_size, JavaHashKey, JavaMap};
 pub use offsets::{
     ConsumerOffsetMap, ConsumerOffsetTable, DelayOffsetMap, DelayOffsetTable, QueueOffsets,
     TOPIC_GROUP_SEPARATOR,
@@ -32,7 +32,6 @@ pub use offsets::{
 pub use subscription::{SubscriptionGroupConfig, SubscriptionGroupMap, SubscriptionGroupTable};
 pub use topics::{
     DataVersion, TopicConfig, TopicConfigMap, TopicConfigSerializeWrapper, TopicFilterType,
-    PERM_READ, PERM_WRITE,
 };
 
 use crate::fastjson::{FromJson, ToJson};

@@ -2,7 +2,7 @@
 //! (Java `ScheduleMessageService` / `DelayOffsetSerializeWrapper`). Both have integer map keys,
 //! which fastjson writes bare: `{"offsetTable":{"topic@group":{0:5,1:3}}}`.
 
-use super::java_map::JavaMap;
+use crate::java::JavaMap;
 
 /// Separator between topic and group in the offset table key (`TOPIC_GROUP_SEPARATOR`).
 pub const TOPIC_GROUP_SEPARATOR: char = '@';

@@ -1,7 +1,7 @@
 //! `config/subscriptionGroup.json`: Java `SubscriptionGroupManager` (its table and data version).
 
-use super::java_map::JavaMap;
 use super::topics::DataVersion;
+use crate::java::JavaMap;
 
 crate::json_bean! {
     /// Java `SubscriptionGroupConfig`, every field with Java's default.

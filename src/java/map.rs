@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use super::hash::java_string_hash;
 use crate::fastjson::{FromJson, JsonError, JsonKey, ToJson, Value};
-use crate::store::java_hash::java_string_hash;
 
 /// A key with a Java `hashCode`.
 pub trait JavaHashKey: Eq + Hash + Clone + JsonKey {
@@ -87,6 +87,8 @@ impl<K: JavaHashKey, V: PartialEq, const CAP: usize> PartialEq for JavaMap<K, V,
     }
 }
 
+impl<K: JavaHashKey, V: Eq, const CAP: usize> Eq for JavaMap<K, V, CAP> {}
+
 impl<K: JavaHashKey, V, const CAP: usize> JavaMap<K, V, CAP> {
     pub fn new() -> Self {
         Self::default()
@@ -100,15 +102,27 @@ impl<K: JavaHashKey, V, const CAP: usize> JavaMap<K, V, CAP> {
         self.entries.is_empty()
     }
 
-    pub fn get(&self, key: &K) -> Option<&V> {
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.entries.get(key).map(|(_, v)| v)
     }
 
-    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.entries.get_mut(key).map(|(_, v)| v)
     }
 
-    pub fn contains_key(&self, key: &K) -> bool {
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.entries.contains_key(key)
     }
 
@@ -123,7 +137,11 @@ impl<K: JavaHashKey, V, const CAP: usize> JavaMap<K, V, CAP> {
         None
     }
 
-    pub fn remove(&mut self, key: &K) -> Option<V> {
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.entries.remove(key).map(|(_, v)| v)
     }
 
@@ -141,6 +159,11 @@ impl<K: JavaHashKey, V, const CAP: usize> JavaMap<K, V, CAP> {
     /// Members in arbitrary order (fast).
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.entries.iter().map(|(k, (_, v))| (k, v))
+    }
+
+    /// Values in arbitrary order (fast).
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.values().map(|(_, v)| v)
     }
 
     /// Members in the order Java writes them.

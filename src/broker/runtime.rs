@@ -1,0 +1,149 @@
+//! A running broker: the remoting servers on `listenPort` and on the VIP port `listenPort - 2`
+//! (Java's fast remoting server; slaves fetch topic configs there), the NameServer
+//! registration loop, the housekeeping timers, and an orderly shutdown.
+
+use super::processor::BrokerProcessor;
+use super::registration;
+use super::settings::BrokerSettings;
+use super::{Broker, StartError};
+use crate::remoting::{RemotingServer, ServerConfig};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub struct RunningBroker {
+    pub broker: Arc<Broker>,
+    /// The addresses actually bound (remoting, VIP).
+    pub local_addrs: Vec<SocketAddr>,
+    shutdown: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+/// Java's boot line, printed to stdout once the broker serves: deployment scripts wait for it.
+pub fn boot_line(broker: &Broker) -> String {
+    let mut tip = format!(
+        "The broker[{}, {}] boot success. serializeType=JSON",
+        broker.config.broker_name, broker.broker_addr
+    );
+    if !broker.config.namesrv_addr.is_empty() {
+        tip.push_str(&format!(
+            " and name server is {}",
+            broker.config.namesrv_addr
+        ));
+    }
+    tip
+}
+
+/// Opens the store, binds the ports and starts every background task.
+pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError> {
+    let listen_ip = settings.server_bind_ip();
+    let port = settings.server.listen_port;
+    let broker = tokio::task::spawn_blocking(move || Broker::open(settings))
+        .await
+        .map_err(|e| {
+            StartError::Bind(
+                "store open task".into(),
+                std::io::Error::other(e.to_string()),
+            )
+        })??;
+    let processor = Arc::new(BrokerProcessor {
+        broker: broker.clone(),
+    });
+    let shutdown = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    let mut local_addrs = Vec::new();
+    // The VIP port is listenPort - 2, as Java; skipped when that is not a valid port.
+    let ports: Vec<i32> = [port, port - 2]
+        .into_iter()
+        .filter(|p| (1..=65535).contains(p))
+        .collect();
+    for p in ports {
+        let addr: SocketAddr = format!("{listen_ip}:{p}")
+            .parse()
+            .map_err(|e| StartError::Bind(format!("{listen_ip}:{p}"), std::io::Error::other(e)))?;
+        let server = RemotingServer::bind(
+            addr,
+            processor.clone(),
+            ServerConfig::from(&broker.server_config),
+        )
+        .await
+        .map_err(|e| StartError::Bind(addr.to_string(), e))?;
+        local_addrs.push(
+            server
+                .local_addr()
+                .map_err(|e| StartError::Bind(addr.to_string(), e))?,
+        );
+        let token = server.shutdown_token();
+        let stop = shutdown.clone();
+        tasks.spawn(async move {
+            tokio::select! {
+                _ = server.serve() => {}
+                _ = stop.cancelled() => token.cancel(),
+            }
+        });
+    }
+    tasks.spawn(registration::run(broker.clone(), shutdown.clone()));
+    tasks.spawn(housekeeping(broker.clone(), shutdown.clone()));
+    Ok(RunningBroker {
+        broker,
+        local_addrs,
+        shutdown,
+        tasks,
+    })
+}
+
+/// Java's scheduled tasks that are not the store's own: consumer offsets written every
+/// `flushConsumerOffsetInterval`, silent clients dropped every 10 s.
+async fn housekeeping(broker: Arc<Broker>, shutdown: CancellationToken) {
+    let persist_every =
+        Duration::from_millis(broker.config.flush_consumer_offset_interval.max(100) as u64);
+    let mut persist = tokio::time::interval(persist_every);
+    let mut scan = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = persist.tick() => {
+                let b = broker.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    if let Err(e) = b.offsets.persist() {
+                        tracing::warn!("persist consumer offsets: {e}");
+                    }
+                })
+                .await;
+            }
+            _ = scan.tick() => {
+                let dropped = broker.clients.expire_idle(broker.now_millis(), super::client_manager::CHANNEL_EXPIRED_TIMEOUT);
+                if !dropped.is_empty() {
+                    tracing::info!("closed {} idle client connections", dropped.len());
+                }
+            }
+        }
+    }
+}
+
+impl RunningBroker {
+    /// Stops serving, unregisters from the NameServers, writes the config files, and shuts the
+    /// store down (final flush, checkpoint, `abort` removed), as Java's `BrokerController.shutdown`.
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        while self.tasks.join_next().await.is_some() {}
+        registration::unregister_all(&self.broker).await;
+        self.broker.namesrv_client.shutdown();
+        let broker = self.broker.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Err(e) = broker.offsets.persist() {
+                tracing::warn!("persist consumer offsets: {e}");
+            }
+            if let Err(e) = broker.topics.persist() {
+                tracing::warn!("persist topics: {e}");
+            }
+            if let Err(e) = broker.groups.persist() {
+                tracing::warn!("persist subscription groups: {e}");
+            }
+            broker.store.shutdown();
+        })
+        .await;
+    }
+}

@@ -1,0 +1,127 @@
+//! The `ferrocket namesrv` binary as `mqnamesrv` users run it: `-c` file, `-p`, the boot line on
+//! stdout, answering on the configured port, clean exit on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ferrocket::remoting::{
+    request_code, response_code, ClientConfig, ExtFields, RemotingClient, RemotingCommand,
+};
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ferrocket-ns-cli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn print_config_items_applies_the_config_file() {
+    let dir = temp_dir("p");
+    let conf = dir.join("ns.properties");
+    std::fs::write(
+        &conf,
+        "listenPort=19999\norderMessageEnable=true\nnoSuchKey=1\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
+        .args(["namesrv", "-c"])
+        .arg(&conf)
+        .arg("-p")
+        .env("HOME", &dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.starts_with(&format!(
+            "load config properties file OK, {}\n",
+            conf.display()
+        )),
+        "{stdout}"
+    );
+    for line in [
+        "listenPort=19999",
+        "orderMessageEnable=true",
+        "serverWorkerThreads=8",
+        "productEnvName=center",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{line} missing in {stdout}"
+        );
+    }
+    assert!(stdout.contains(&format!("configStorePath={}", conf.display())));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("noSuchKey"),
+        "unknown keys are warned about"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn boots_answers_and_stops_on_sigterm() {
+    let dir = temp_dir("run");
+    let port = free_port();
+    let conf = dir.join("ns.properties");
+    std::fs::write(
+        &conf,
+        format!(
+            "listenPort={port}\nkvConfigPath={}\n",
+            dir.join("kv.json").display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
+        .args(["namesrv", "-c"])
+        .arg(&conf)
+        .env("HOME", &dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .starts_with("load config properties file OK"));
+    assert_eq!(
+        lines.next().unwrap().unwrap(),
+        "The Name Server boot success. serializeType=JSON"
+    );
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let resp = rt.block_on(async {
+        let client = RemotingClient::new(ClientConfig::default());
+        let mut ext = ExtFields::new();
+        ext.insert("topic", "NoSuchTopic");
+        let req = RemotingCommand::request(request_code::GET_ROUTEINFO_BY_TOPIC, Some(ext));
+        client
+            .invoke(&format!("127.0.0.1:{port}"), req, Duration::from_secs(5))
+            .await
+            .unwrap()
+    });
+    assert_eq!(resp.code, response_code::TOPIC_NOT_EXIST);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "clean shutdown on SIGTERM: {status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
