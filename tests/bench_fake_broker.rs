@@ -831,3 +831,82 @@ async fn loopback_figures() {
     .await;
     assert_eq!(report.messages(), 200_000);
 }
+
+/// The route comes from ferrocket's own NameServer (its GET_ROUTEINFO_BY_TOPIC encoding), for a
+/// broker registered in its route table, in both header encodings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_and_consume_through_the_real_namesrv() {
+    use ferrocket::namesrv::config::NamesrvSettings;
+    use ferrocket::namesrv::route_info::BrokerRegistration;
+    use ferrocket::namesrv::server::NamesrvServer;
+    use ferrocket::namesrv::Namesrv;
+    use ferrocket::protocol::body::{TopicConfig, TopicConfigMap, TopicConfigSerializeWrapper};
+
+    let t0 = now_ms();
+    let records: BTreeMap<i32, Vec<Vec<u8>>> = (0..3)
+        .map(|q| {
+            (
+                q,
+                (0..10).map(|i| stored_record(q, i, t0, b"body")).collect(),
+            )
+        })
+        .collect();
+    let broker = start(FakeConfig {
+        records,
+        ..Default::default()
+    })
+    .await;
+
+    let home = std::env::temp_dir().join(format!("ferrocket-bench-ns-{}", std::process::id()));
+    let mut settings = NamesrvSettings::default();
+    settings.namesrv.kv_config_path = home.join("kvConfig.json").to_string_lossy().into_owned();
+    let ns = Arc::new(Namesrv::new(settings));
+    let mut topics = TopicConfigMap::new();
+    topics.insert(
+        "BenchTopic".to_string(),
+        TopicConfig::new("BenchTopic", 3, 3, 6),
+    );
+    let wrapper = TopicConfigSerializeWrapper {
+        topic_config_table: topics,
+        data_version: Default::default(),
+    };
+    ns.route.register_broker(
+        &BrokerRegistration {
+            cluster_name: "DefaultCluster",
+            broker_addr: &broker.addr,
+            broker_name: "broker-x",
+            broker_id: 0,
+            ha_server_addr: None,
+            topic_config_wrapper: &wrapper,
+            filter_server_list: Some(&[]),
+            connection: None,
+        },
+        t0,
+    );
+    let server = NamesrvServer::start(ns, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let ns_addr = server.local_addr();
+
+    for serialize in ["json", "rocketmq"] {
+        let report = run(&format!(
+            "produce --namesrv {ns_addr} --topic BenchTopic --messages 30 --serialize {serialize}"
+        ))
+        .await;
+        assert_eq!(report.messages(), 30);
+    }
+    let sends = broker.fake.seen_code(request_code::SEND_MESSAGE_V2);
+    assert_eq!(
+        queue_counts(&sends),
+        BTreeMap::from([(0, 20), (1, 20), (2, 20)])
+    );
+    assert!(sends.iter().all(|s| s.ext.get("n") == Some("broker-x")));
+
+    let report = run(&format!(
+        "consume --namesrv {ns_addr} --topic BenchTopic --from first --messages 30 --duration 30"
+    ))
+    .await;
+    assert_eq!(report.messages(), 30);
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(home);
+}
