@@ -107,6 +107,7 @@ pub struct TargetArgs {
     /// With `--broker`: the broker's name, sent in the `n`/`bname` header fields.
     #[arg(long)]
     pub broker_name: Option<String>,
+    /// Topic to send to / pull from.
     #[arg(long, default_value = "BenchmarkTest")]
     pub topic: String,
     /// Run this many seconds (default 10 unless `--messages` is given).
@@ -121,7 +122,8 @@ pub struct TargetArgs {
     /// Print a line every second.
     #[arg(long)]
     pub interval: bool,
-    /// Per-request timeout in milliseconds (Java's sendMsgTimeout, 3000).
+    /// Per-request timeout in milliseconds (Java's sendMsgTimeout, 3000); long-polling pulls
+    /// wait up to 30 s regardless.
     #[arg(long, default_value_t = 3000)]
     pub timeout_ms: u64,
 }
@@ -180,6 +182,7 @@ pub struct ProduceArgs {
     /// Messages per SEND_BATCH_MESSAGE request (1 = SEND_MESSAGE_V2).
     #[arg(long, default_value_t = 1)]
     pub batch: usize,
+    /// Producer group (header `a`).
     #[arg(long, default_value = "ferrocket_bench_producer")]
     pub producer_group: String,
     /// Zlib-compress bodies of at least this many bytes, as a Java producer does
@@ -208,6 +211,7 @@ pub struct ConsumeArgs {
     /// Consumer group.
     #[arg(long, default_value = "ferrocket_bench_consumer")]
     pub group: String,
+    /// Where to start in each queue: its max offset (new messages only) or 0.
     #[arg(long, value_enum, default_value_t = StartFrom::Last)]
     pub from: StartFrom,
     /// Messages asked per pull (Java's pullBatchSize, 32).
