@@ -24,6 +24,8 @@ use crate::remoting::{
     SerializeType,
 };
 
+use crate::store::message::sys_flag::{COMPRESSED_FLAG, COMPRESSION_ZLIB_TYPE};
+
 use super::conn_cache::ConnCache;
 use super::message::{
     batch_item_len, body_crc, put_batch_item, write_send_properties, UniqIdGenerator,
@@ -186,9 +188,6 @@ fn template(args: &ProduceArgs, q: &QueueTarget, sys_flag: i32) -> ExtFields {
     .to_ext_fields()
 }
 
-/// `MessageSysFlag.COMPRESSED_FLAG` and the ZLIB compression type (bits 8-10).
-const COMPRESSED_FLAG: i32 = 0x1;
-const ZLIB_COMPRESSION: i32 = 0x3 << 8;
 /// Java's default `rocketmq.message.compressLevel`.
 const COMPRESS_LEVEL: u32 = 5;
 
@@ -287,7 +286,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
     let original = make_body(args.size);
     let compress = !args.no_compress && args.batch == 1 && args.size >= args.compress_over;
     let (body, sys_flag) = if compress {
-        (zlib(&original)?, COMPRESSED_FLAG | ZLIB_COMPRESSION)
+        (zlib(&original)?, COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE)
     } else {
         (original, 0)
     };
