@@ -536,7 +536,7 @@ async fn rate_limit_counts_follow_the_pacer_rules() {
     // Drops need stalls over 10 ms; even a loaded machine sends most of the tokens (the bound
     // is loose on purpose: it catches a pacer that drops everything, not a slow machine).
     assert!(report.messages() >= 400, "only {} sent", report.messages());
-    assert!(report.totals.requests == report.messages());
+    assert_eq!(report.totals.requests, report.messages());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
