@@ -33,3 +33,28 @@ pub fn golden_or_skip(test: &str) -> Option<PathBuf> {
     }
     dir
 }
+
+/// A broker for tests: its store in `store_root`, listening on an ephemeral 127.0.0.1 port,
+/// no NameServer unless `tweak` sets one, 1 MiB CommitLog files so roll-over is cheap. The
+/// remoting address is `running.local_addrs[0]` (= `broker.broker_addr`).
+pub async fn start_test_broker(
+    store_root: &std::path::Path,
+    tweak: impl FnOnce(&mut crate::broker::settings::BrokerSettings),
+) -> crate::broker::runtime::RunningBroker {
+    let mut settings = crate::broker::settings::BrokerSettings::default();
+    settings.broker.broker_name = "broker-test".into();
+    settings.broker.broker_ip1 = "127.0.0.1".into();
+    settings.broker.broker_ip2 = "127.0.0.1".into();
+    settings.broker.namesrv_addr = String::new();
+    // A free port picked up front, so the advertised address (and offset message ids) carry it.
+    settings.server.listen_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port() as i32)
+        .expect("a free port");
+    settings.store = crate::store::config::MessageStoreConfig::with_root(store_root);
+    settings.store.mapped_file_size_commit_log = 1024 * 1024;
+    tweak(&mut settings);
+    crate::broker::runtime::start(settings)
+        .await
+        .expect("test broker starts")
+}

@@ -1,6 +1,8 @@
 //! Command-line entry points. Each subcommand takes the flags of the Java launcher it replaces.
 
+mod broker;
 mod namesrv;
+mod quickstart;
 
 use std::process::ExitCode;
 
@@ -21,6 +23,10 @@ struct Cli {
 enum Command {
     /// The NameServer (Java `mqnamesrv`).
     Namesrv(namesrv::NamesrvArgs),
+    /// A Broker, master or slave by its config (Java `mqbroker`).
+    Broker(broker::BrokerArgs),
+    /// A NameServer and a Broker in one process on the default ports, store in ./store.
+    Quickstart(quickstart::QuickstartArgs),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -28,6 +34,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Namesrv(args) => namesrv::run(args),
+        Command::Broker(args) => broker::run(args),
+        Command::Quickstart(args) => quickstart::run(args),
     }
 }
 
