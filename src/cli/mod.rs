@@ -1,5 +1,6 @@
 //! Command-line entry points. Each subcommand takes the flags of the Java launcher it replaces.
 
+mod bench;
 mod broker;
 mod namesrv;
 mod quickstart;
@@ -27,6 +28,8 @@ enum Command {
     Broker(broker::BrokerArgs),
     /// A NameServer and a Broker in one process on the default ports, store in ./store.
     Quickstart(quickstart::QuickstartArgs),
+    /// Load generator: produce or consume, with latency percentiles.
+    Bench(ferrocket::bench::BenchArgs),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -36,6 +39,7 @@ pub fn run() -> ExitCode {
         Command::Namesrv(args) => namesrv::run(args),
         Command::Broker(args) => broker::run(args),
         Command::Quickstart(args) => quickstart::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 
