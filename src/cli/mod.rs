@@ -1,6 +1,9 @@
 //! Command-line entry points. Each subcommand takes the flags of the Java launcher it replaces.
 
+mod bench;
+mod broker;
 mod namesrv;
+mod quickstart;
 
 use std::process::ExitCode;
 
@@ -21,6 +24,12 @@ struct Cli {
 enum Command {
     /// The NameServer (Java `mqnamesrv`).
     Namesrv(namesrv::NamesrvArgs),
+    /// A Broker, master or slave by its config (Java `mqbroker`).
+    Broker(broker::BrokerArgs),
+    /// A NameServer and a Broker in one process on the default ports, store in ./store.
+    Quickstart(quickstart::QuickstartArgs),
+    /// Load generator: produce or consume, with latency percentiles.
+    Bench(ferrocket::bench::BenchArgs),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -28,6 +37,9 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Namesrv(args) => namesrv::run(args),
+        Command::Broker(args) => broker::run(args),
+        Command::Quickstart(args) => quickstart::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 
