@@ -272,7 +272,9 @@ pub struct CommitLog {
     max_record_size: usize,
     delay_levels_ms: Vec<i64>,
     check_crc_on_recover: bool,
-    warm_mapped_file: Option<usize>,
+    /// `warmMapedFileEnable`: the prefault thread populates whole files, not just 32 MiB ahead
+    /// (Java warms new files in its allocation thread; never under the append lock).
+    warm_mapped_file: bool,
     prefault_stop: Arc<AtomicBool>,
     prefaulter: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
@@ -285,7 +287,7 @@ const PREFAULT_CHUNK: usize = 4 << 20;
 /// Keeps the pages just ahead of the appender populated (Java warms whole files in its
 /// allocation thread when `warmMapedFileEnable`; this is the cheap, always-on version), so the
 /// append path copies into resident pages instead of faulting on each new one.
-fn run_prefault(queue: Arc<MappedFileQueue>, stop: Arc<AtomicBool>) {
+fn run_prefault(queue: Arc<MappedFileQueue>, stop: Arc<AtomicBool>, ahead: usize) {
     let mut file_from = i64::MIN;
     let mut done_until = 0usize;
     while !stop.load(Ordering::Acquire) {
@@ -295,7 +297,7 @@ fn run_prefault(queue: Arc<MappedFileQueue>, stop: Arc<AtomicBool>) {
                 file_from = file.file_from_offset();
                 done_until = wrote - wrote % super::mapped_file::OS_PAGE_SIZE;
             }
-            let target = wrote.saturating_add(PREFAULT_AHEAD).min(file.file_size());
+            let target = wrote.saturating_add(ahead).min(file.file_size());
             let start = done_until.max(wrote - wrote % super::mapped_file::OS_PAGE_SIZE);
             if target > start && (target - start >= PREFAULT_CHUNK || target == file.file_size()) {
                 if let Err(e) = file.prefault(start, target - start) {
@@ -344,9 +346,7 @@ impl CommitLog {
                 Vec::new()
             }),
             check_crc_on_recover: config.check_crc_on_recover,
-            warm_mapped_file: config
-                .warm_maped_file_enable
-                .then_some(config.flush_least_pages_when_warm_maped_file.max(0) as usize),
+            warm_mapped_file: config.warm_maped_file_enable,
             prefault_stop: Arc::new(AtomicBool::new(false)),
             prefaulter: Mutex::new(None),
         }
@@ -390,10 +390,15 @@ impl CommitLog {
         let mut slot = self.prefaulter.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
             let (queue, stop) = (Arc::clone(&self.queue), Arc::clone(&self.prefault_stop));
+            let ahead = if self.warm_mapped_file {
+                usize::MAX
+            } else {
+                PREFAULT_AHEAD
+            };
             *slot = Some(
                 std::thread::Builder::new()
                     .name("commitlog-prefault".into())
-                    .spawn(move || run_prefault(queue, stop))?,
+                    .spawn(move || run_prefault(queue, stop, ahead))?,
             );
         }
         Ok(())
@@ -510,13 +515,6 @@ impl CommitLog {
             tracing::error!(error = %e, "create mapped file error");
             PutMessageStatus::CreateMapedFileFailed
         })?;
-        if file.wrote_position() == 0 {
-            if let Some(pages) = self.warm_mapped_file {
-                if let Err(e) = file.warm(Some(pages)) {
-                    tracing::warn!(error = %e, file = file.file_name(), "warm-up failed");
-                }
-            }
-        }
         Ok(file)
     }
 

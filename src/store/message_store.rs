@@ -238,6 +238,9 @@ fn lock_store(path: &std::path::Path) -> Result<File, StoreError> {
     if rc != 0 {
         return Err(StoreError::Locked(path.to_path_buf()));
     }
+    // Java writes the word "lock" into it.
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(b"lock", 0)?;
     Ok(file)
 }
 
