@@ -2,8 +2,8 @@
 //! of two, so a bucket is never wider than 1/128 of the values it holds (< 0.8 %; the midpoint
 //! reported is within 0.4 %). Values are plain `u64` in whatever unit the caller chose; the bench
 //! records microseconds, which covers 1 µs to 60 s (and beyond, up to [`MAX_TRACKABLE`]) in
-//! 4 352 buckets (34 KiB, allocated on first use). Histograms of the same layout merge by adding counts, so every
-//! task keeps its own and nothing is shared on the hot path.
+//! 4 352 buckets (34 KiB, allocated on first use). Histograms of the same layout merge by adding
+//! counts, so every task keeps its own and nothing is shared on the hot path.
 
 /// Sub-buckets per power of two: the precision (7 bits).
 const SUB_BITS: u32 = 7;
