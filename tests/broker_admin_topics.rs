@@ -5,14 +5,14 @@
 use bytes::Bytes;
 use ferrocket::fastjson::{self, Value};
 use ferrocket::protocol::body::{
-    ConsumeStats, ConsumerConnection, GroupList, ProducerConnection, TopicConfigSerializeWrapper,
-    TopicStatsTable,
+    ConsumeStats, ConsumerConnection, GroupList, KvTable, ProducerConnection,
+    TopicConfigSerializeWrapper, TopicStatsTable,
 };
 use ferrocket::protocol::header::{
     CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, DeleteTopicRequestHeader,
     GetConsumeStatsRequestHeader, GetConsumerConnectionListRequestHeader,
     GetProducerConnectionListRequestHeader, GetTopicStatsInfoRequestHeader,
-    QueryTopicConsumeByWhoRequestHeader,
+    PullMessageRequestHeader, QueryTopicConsumeByWhoRequestHeader,
 };
 use ferrocket::protocol::CommandHeader;
 use ferrocket::remoting::{
@@ -155,6 +155,35 @@ async fn topics_groups_offsets_and_stats() {
     })
     .await
     .unwrap();
+    let heartbeat = r#"{"clientID":"127.0.0.1@9#9","consumerDataSet":[{"consumeFromWhere":"CONSUME_FROM_FIRST_OFFSET","consumeType":"CONSUME_PASSIVELY","groupName":"puller","messageModel":"CLUSTERING","subscriptionDataSet":[{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":0,"tagsSet":[],"topic":"AdminTopic"}],"unitMode":false}],"producerDataSet":[]}"#;
+    let resp = admin
+        .call(
+            RemotingCommand::request(request_code::HEART_BEAT, None)
+                .with_body(heartbeat.as_bytes().to_vec()),
+        )
+        .await;
+    assert_eq!(resp.code, response_code::SUCCESS);
+    // A pull of queue 0 is counted for the runtime info (the pull path's stats hook).
+    let pull = PullMessageRequestHeader {
+        consumer_group: "puller".into(),
+        topic: "AdminTopic".into(),
+        queue_id: 0,
+        queue_offset: 0,
+        max_msg_nums: 32,
+        sys_flag: 2,
+        commit_offset: 0,
+        suspend_timeout_millis: 0,
+        subscription: Some("*".into()),
+        sub_version: 0,
+        expression_type: Some("TAG".into()),
+        bname: None,
+    };
+    let resp = admin.code(request_code::PULL_MESSAGE, &pull).await;
+    assert_eq!(resp.code, response_code::SUCCESS, "{:?}", resp.remark);
+    let resp = admin.bare(request_code::GET_BROKER_RUNTIME_INFO).await;
+    let info: KvTable = fastjson::decode_bytes(resp.body.as_deref().unwrap()).unwrap();
+    assert_eq!(info.table["msgGetTotalTodayNow"], "3");
+
     let stats_req = GetTopicStatsInfoRequestHeader {
         topic: "AdminTopic".into(),
     };
@@ -193,6 +222,7 @@ async fn topics_groups_offsets_and_stats() {
     assert_eq!(resp.remark.as_deref(), Some("topic[NoSuchTopic] not exist"));
 
     // Subscription groups: the golden mqadmin updateSubGroup body.
+    let version_before = broker.groups.data_version();
     let golden_group = r#"{"brokerId":0,"consumeBroadcastEnable":false,"consumeEnable":true,"consumeFromMinEnable":false,"groupName":"GoldenAdminGroup","notifyConsumerIdsChangedEnable":true,"retryMaxTimes":16,"retryQueueNums":1,"whichBrokerWhenConsumeSlowly":1}"#;
     let resp = admin
         .call(
@@ -215,7 +245,7 @@ async fn topics_groups_offsets_and_stats() {
         .subscription_group_table
         .get("TOOLS_CONSUMER")
         .is_some());
-    assert_eq!(groups.data_version.counter, 1);
+    assert_eq!(groups.data_version.counter, version_before.counter + 1);
 
     // Offsets: committed by the group on queue 0, then consume stats and who-consumes.
     broker
@@ -271,7 +301,8 @@ async fn topics_groups_offsets_and_stats() {
         )
         .await;
     let who: GroupList = fastjson::decode_bytes(resp.body.as_deref().unwrap()).unwrap();
-    assert_eq!(who.group_list, ["GoldenAdminGroup"]);
+    // The group with offsets and the online subscriber.
+    assert_eq!(who.group_list, ["GoldenAdminGroup", "puller"]);
 
     // DELETE_SUBSCRIPTIONGROUP with removeOffset: group and its offsets are gone.
     let resp = admin

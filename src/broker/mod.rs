@@ -148,6 +148,14 @@ impl Broker {
         }
     }
 
+    /// The properties file UPDATE_BROKER_CONFIG persists to (Java: the `-c` file).
+    pub fn set_config_file(&self, file: std::path::PathBuf) {
+        self.live_config
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .file = Some(file);
+    }
+
     /// Milliseconds since the epoch (Java's `System.currentTimeMillis()`).
     pub fn now_millis(&self) -> i64 {
         std::time::SystemTime::now()

@@ -67,6 +67,9 @@ pub fn run(args: BrokerArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(file) = &args.config_file {
+            running.broker.set_config_file(file.clone());
+        }
         println!("{}", boot_line(&running.broker));
         super::shutdown_signal().await;
         tracing::info!("shutdown signal received, stopping the broker");

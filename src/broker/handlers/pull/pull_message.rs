@@ -276,6 +276,13 @@ async fn process(
     let subscription = Arc::new(subscription);
 
     let read = read_store(broker, header, subscription.clone()).await;
+    broker.stats.record_get(
+        &header.consumer_group,
+        &header.topic,
+        matches!(read.status, GetMessageStatus::Found),
+        read.message_count as u64,
+        read.body.as_ref().map_or(0, |b| b.len() as u64),
+    );
     let mut code = match read.status {
         GetMessageStatus::Found => rc::SUCCESS,
         GetMessageStatus::MessageWasRemoving | GetMessageStatus::NoMatchedMessage => {
@@ -383,6 +390,7 @@ struct StoreRead {
     max_offset: i64,
     suggest_pulling_from_slave: bool,
     body: Option<Bytes>,
+    message_count: usize,
 }
 
 /// Reads the store off the reactor (cold CommitLog pages fault in from disk) and copies the
@@ -412,6 +420,7 @@ async fn read_store(
             max_offset: found.max_offset,
             suggest_pulling_from_slave: found.suggest_pulling_from_slave,
             body,
+            message_count: found.messages.len(),
         }
     })
     .await;
@@ -426,6 +435,7 @@ async fn read_store(
             max_offset: 0,
             suggest_pulling_from_slave: false,
             body: None,
+            message_count: 0,
         }
     })
 }
