@@ -129,6 +129,7 @@ async fn runtime_info_config_and_delay_offsets() {
     let text = body_text(&resp);
     assert!(text.contains("\nbrokerPermission=6\n"), "{text}");
     assert!(text.contains("brokerName=broker-test\n"));
+    let topics_v0 = running.broker.topics.data_version();
     let update = RemotingCommand::request(request_code::UPDATE_BROKER_CONFIG, None)
         .with_body(&b"brokerPermission=4\nnotAConfigKey=1\nmaxMessageSize=1024\n"[..]);
     let resp = call(&client, &addr, update).await;
@@ -140,6 +141,17 @@ async fn runtime_info_config_and_delay_offsets() {
     assert!(text.contains("\nbrokerPermission=4\n"), "{text}");
     assert!(text.contains("\nmaxMessageSize=1024\n"));
     assert!(!text.contains("notAConfigKey"));
+    // brokerPermission is live: the next registration announces every topic read-only,
+    // under a new topic-table version so the NameServer takes it.
+    assert_eq!(running.broker.broker_permission(), 4);
+    assert_eq!(
+        running.broker.topics.data_version().counter,
+        topics_v0.counter + 1
+    );
+    let register = ferrocket::broker::registration::register_request(&running.broker);
+    let register_body = body_text(&register);
+    assert!(register_body.contains(r#""perm":4"#), "{register_body}");
+    assert!(!register_body.contains(r#""perm":6"#), "{register_body}");
     let persisted = std::fs::read_to_string(dir.join("config/broker.properties")).unwrap();
     assert_eq!(
         persisted, text,

@@ -148,6 +148,17 @@ impl Broker {
         }
     }
 
+    /// `brokerPermission` as UPDATE_BROKER_CONFIG last set it (an admin can make a broker
+    /// read-only at runtime, as `mqadmin updateBrokerConfig -k brokerPermission -v 4`).
+    pub fn broker_permission(&self) -> i32 {
+        self.live_config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .settings
+            .broker
+            .broker_permission
+    }
+
     /// The properties file UPDATE_BROKER_CONFIG persists to (Java: the `-c` file).
     pub fn set_config_file(&self, file: std::path::PathBuf) {
         self.live_config

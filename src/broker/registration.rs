@@ -28,7 +28,7 @@ fn crc32(bytes: &[u8]) -> i32 {
 /// same in `registerBrokerAll`).
 fn announced_topics(broker: &Broker) -> TopicConfigSerializeWrapper {
     let mut wrapper = broker.topics.snapshot();
-    let broker_perm = broker.config.broker_permission;
+    let broker_perm = broker.broker_permission();
     if !perm::is_writeable(broker_perm) || !perm::is_readable(broker_perm) {
         let names: Vec<String> = wrapper
             .topic_config_table

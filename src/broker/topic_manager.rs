@@ -253,6 +253,13 @@ impl TopicConfigManager {
         Ok(())
     }
 
+    /// Moves the version on without a table change (Java, after `brokerPermission` changed:
+    /// the NameServer must take the re-announced permissions).
+    pub fn next_data_version(&self) -> Result<(), ConfigFileError> {
+        let mut table = self.write();
+        self.changed(&mut table)
+    }
+
     /// Writes topics.json as it is now (shutdown).
     pub fn persist(&self) -> Result<(), ConfigFileError> {
         self.read().persist_to(&self.store_root)

@@ -64,6 +64,9 @@ pub async fn handle(
         tracing::error!("persist broker config: {e}");
     }
     if props.iter().any(|(k, _)| k == "brokerPermission") {
+        if let Err(e) = broker.topics.next_data_version() {
+            tracing::error!("write topics.json: {e}");
+        }
         broker.register_with_namesrvs_soon();
     }
     Some(RemotingCommand::response_to(
