@@ -695,6 +695,16 @@ impl MessageStore {
         result
     }
 
+    /// Whether the message at a queue offset is no longer in memory (Java
+    /// `checkInDiskByConsumeOffset`): false when the queue or the offset does not exist.
+    pub fn check_in_disk_by_consume_offset(&self, topic: &str, queue_id: i32, offset: i64) -> bool {
+        self.logics
+            .consume_queues
+            .find(topic, queue_id)
+            .and_then(|cq| cq.unit_at(offset))
+            .is_some_and(|u| self.in_disk(u.commit_log_offset, self.commit_log.max_offset()))
+    }
+
     /// The record at a physical offset (Java `lookMessageByOffset` / `selectOneMessageByOffset`).
     pub fn look_message_by_offset(&self, commit_log_offset: i64) -> Option<MappedSlice> {
         self.commit_log.record_at(commit_log_offset)
