@@ -142,3 +142,33 @@ fn boots_answers_and_stops_on_sigterm() {
     assert!(status.success(), "clean shutdown on SIGTERM: {status:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_mqnamesrv_script_passes_javas_flags_through() {
+    let dir = temp_dir("script");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mqnamesrv");
+    let conf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/namesrv.properties");
+    let out = Command::new("sh")
+        .arg(&script)
+        .arg("-c")
+        .arg(&conf)
+        .arg("-p")
+        .env("FERROCKET_BIN", env!("CARGO_BIN_EXE_ferrocket"))
+        .env("HOME", &dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.lines().any(|l| l == "listenPort=9876"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == format!("kvConfigPath={}/namesrv/kvConfig.json", dir.display())),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
