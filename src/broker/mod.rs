@@ -7,6 +7,7 @@
 pub mod client_manager;
 pub mod config;
 pub mod handlers;
+pub mod long_polling;
 pub mod offset_manager;
 pub mod processor;
 pub mod registration;
@@ -53,6 +54,8 @@ pub struct Broker {
     pub ha_server_addr: String,
     /// For a slave, the master's remoting address as the NameServer reported it.
     master_addr: Mutex<Option<String>>,
+    /// Pulls parked until a message arrives (long polling).
+    pub pull_holds: Arc<long_polling::PullHoldService>,
 }
 
 /// Why a broker could not start.
@@ -99,6 +102,7 @@ impl Broker {
             broker_addr,
             ha_server_addr,
             master_addr: Mutex::new(None),
+            pull_holds: Arc::new(long_polling::PullHoldService::new()),
         }))
     }
 
