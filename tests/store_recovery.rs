@@ -301,3 +301,21 @@ fn a_file_of_the_wrong_size_is_refused() {
     let err = MessageStore::open(config(tmp.path())).unwrap_err();
     assert!(err.to_string().contains("length 1000 not matched"), "{err}");
 }
+
+#[test]
+fn a_second_open_of_the_same_store_is_refused() {
+    let tmp = TempDir::new("lock");
+    let store = MessageStore::open(config(tmp.path())).unwrap();
+    let err = MessageStore::open(config(tmp.path())).unwrap_err();
+    assert!(err.to_string().contains("Lock failed"), "{err}");
+    assert_eq!(std::fs::read(tmp.path().join("lock")).unwrap(), b"lock");
+    assert!(
+        tmp.path().join("abort").exists(),
+        "abort exists while running"
+    );
+    store.shutdown();
+    drop(store);
+    assert!(!tmp.path().join("abort").exists());
+    // Released on drop: opens again.
+    MessageStore::open(config(tmp.path())).unwrap().shutdown();
+}

@@ -17,6 +17,7 @@ use crate::remoting::{
     SerializeType,
 };
 
+use super::conn_cache::ConnCache;
 use super::message::walk_records;
 use super::produce::epoch_ms;
 use super::route::{self, QueueTarget};
@@ -219,11 +220,16 @@ async fn puller(
     slots: StatsSlots,
     slot: usize,
 ) {
+    let mut conns = ConnCache::new(shared.client.clone());
     while !shared.done.is_cancelled() {
         let request = pull_request(&shared, &queue, offset);
+        let exchange = async {
+            let conn = conns.get(&queue.addr).await?;
+            conn.invoke(request, PULL_TIMEOUT).await
+        };
         let outcome = tokio::select! {
             _ = shared.done.cancelled() => return,
-            outcome = shared.client.invoke(&queue.addr, request, PULL_TIMEOUT) => outcome,
+            outcome = exchange => outcome,
         };
         let mut retry_later = false;
         match outcome {

@@ -238,6 +238,9 @@ fn lock_store(path: &std::path::Path) -> Result<File, StoreError> {
     if rc != 0 {
         return Err(StoreError::Locked(path.to_path_buf()));
     }
+    // Java writes the word "lock" into it.
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(b"lock", 0)?;
     Ok(file)
 }
 
@@ -344,7 +347,17 @@ impl MessageStore {
             );
         }
         // Java waits for the reput to catch up before serving, then rebuilds the queue table.
+        // A dispatch that stops moving (an unreadable record in an old file) must not hang the
+        // start: after 2 s without progress we go on and say so.
+        let mut last = (self.dispatch_behind_bytes(), Instant::now());
         while self.dispatch_behind_bytes() > 0 {
+            let behind = self.dispatch_behind_bytes();
+            if behind != last.0 {
+                last = (behind, Instant::now());
+            } else if last.1.elapsed() > Duration::from_secs(2) {
+                tracing::error!(behind, "dispatch is stuck during start; serving anyway");
+                break;
+            }
             std::thread::sleep(Duration::from_millis(1));
         }
         self.commit_log.set_topic_queue_table(
@@ -436,10 +449,14 @@ impl MessageStore {
         if status != PutMessageStatus::PutOk {
             return PutMessageResult::failed(status);
         }
-        if msg.topic.chars().count() > i8::MAX as usize {
+        // Java counts UTF-16 units; a string's char count never exceeds its byte length.
+        if msg.topic.len() > i8::MAX as usize && msg.topic.encode_utf16().count() > i8::MAX as usize
+        {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
-        if msg.properties_string.chars().count() > i16::MAX as usize {
+        if msg.properties_string.len() > i16::MAX as usize
+            && msg.properties_string.encode_utf16().count() > i16::MAX as usize
+        {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
         let result = self.commit_log.put_message(msg);
@@ -453,7 +470,7 @@ impl MessageStore {
         if status != PutMessageStatus::PutOk {
             return PutMessageResult::failed(status);
         }
-        if batch.topic.chars().count() > i8::MAX as usize
+        if batch.topic.encode_utf16().count() > i8::MAX as usize
             || batch.body.len() > self.config.max_message_size.max(0) as usize
         {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
@@ -768,6 +785,26 @@ impl MessageStore {
             std::thread::sleep(Duration::from_micros(200));
         }
         true
+    }
+
+    /// One CommitLog retention pass as if the disk were `disk_ratio` full at `hour` (the
+    /// housekeeping thread runs it every `cleanResourceInterval` with the measured ratio; tests
+    /// and tools use this to simulate a full disk). ConsumeQueue and IndexFile files behind the
+    /// new CommitLog minimum are deleted too.
+    pub fn run_retention_with(&self, disk_ratio: f64, hour: i32) -> super::retention::CleanPass {
+        let pass = self.clean_commit_log.run_with_ratio(
+            &self.config,
+            &self.commit_log,
+            &self.running_flags,
+            disk_ratio,
+            hour,
+        );
+        let min_phy = self.commit_log.min_offset();
+        if pass.deleted > 0 && min_phy > 0 {
+            self.logics.consume_queues.delete_expired_files(min_phy);
+            self.logics.index.delete_expired_files(min_phy);
+        }
+        pass
     }
 
     /// Admin "delete expired CommitLog files now".

@@ -14,7 +14,7 @@ pub use kv::{KvConfigSerializeWrapper, KvTable, TopicList};
 pub use register_broker::{
     RegisterBrokerBody, RegisterBrokerResult, TopicConfigMap, TopicConfigSerializeWrapper,
 };
-pub use route::{BrokerData, ClusterInfo, QueueData, TopicRouteData, MASTER_ID};
+pub use route::{BrokerData, ClusterInfo, QueueData, RouteParts, TopicRouteData, MASTER_ID};
 pub use topic_config::{TopicConfig, TopicFilterType};
 
 /// A body that could not be read. The text goes into the response remark.
