@@ -612,14 +612,9 @@ impl MessageStore {
             result.next_begin_offset = self.next_offset_correction(offset, offset);
         } else if offset > max_offset {
             result.status = GetMessageStatus::OffsetOverflowBadly;
-            result.next_begin_offset = self.next_offset_correction(
-                offset,
-                if min_offset == 0 {
-                    min_offset
-                } else {
-                    max_offset
-                },
-            );
+            // 4.9.7 corrects to the max offset (older versions used the min when it was 0;
+            // the golden consume-pull frames show nextBeginOffset = maxOffset).
+            result.next_begin_offset = self.next_offset_correction(offset, max_offset);
         } else if let Some(units) = cq.units_from(offset) {
             result.status = GetMessageStatus::NoMatchedMessage;
             let mut next_phy_file_start = i64::MIN;
