@@ -169,10 +169,7 @@ impl Broker {
 
     /// Milliseconds since the epoch (Java's `System.currentTimeMillis()`).
     pub fn now_millis(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)
+        crate::java::current_time_millis()
     }
 
     pub fn master_addr(&self) -> Option<String> {
