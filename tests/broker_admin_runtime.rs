@@ -111,6 +111,52 @@ async fn runtime_info_config_and_delay_offsets() {
     let boot: i64 = t["bootTimestamp"].parse().unwrap();
     assert!(boot > 1_700_000_000_000);
 
+    // With 11 s of samples the 10-second figures appear; `mqadmin clusterList` parses them
+    // exactly like this (split on ' ', first token as a double; longs and doubles elsewhere).
+    let now = boot + 100_000;
+    for s in 0..=10 {
+        running.broker.stats.record_put("T", 1, 10);
+        running.broker.stats.sample(now + s * 1000);
+    }
+    let resp = call(
+        &client,
+        &addr,
+        RemotingCommand::request(request_code::GET_BROKER_RUNTIME_INFO, None),
+    )
+    .await;
+    let info: KvTable = fastjson::decode(&body_text(&resp)).unwrap();
+    let t = &info.table;
+    let first_tps = |key: &str| -> f64 { t[key].split(' ').next().unwrap().parse().unwrap() };
+    assert_eq!(first_tps("putTps"), 1.0);
+    assert_eq!(first_tps("getTransferedTps"), 0.0);
+    for key in [
+        "earliestMessageTimeStamp",
+        "pageCacheLockTimeMills",
+        "sendThreadPoolQueueSize",
+        "pullThreadPoolQueueSize",
+        "sendThreadPoolQueueHeadWaitTimeMills",
+        "pullThreadPoolQueueHeadWaitTimeMills",
+        "msgPutTotalYesterdayMorning",
+        "msgPutTotalTodayMorning",
+        "msgGetTotalYesterdayMorning",
+        "msgGetTotalTodayMorning",
+        "msgGetTotalTodayNow",
+    ] {
+        t[key]
+            .parse::<i64>()
+            .unwrap_or_else(|e| panic!("{key}={}: {e}", t[key]));
+    }
+    assert_eq!(t["msgPutTotalTodayNow"], "14");
+    for key in [
+        "commitLogDiskRatio",
+        "consumeQueueDiskRatio",
+        "putMessageAverageSize",
+    ] {
+        t[key]
+            .parse::<f64>()
+            .unwrap_or_else(|e| panic!("{key}={}: {e}", t[key]));
+    }
+
     // GET_ALL_DELAY_OFFSET: the schedule progress as Java encodes it.
     let resp = call(
         &client,

@@ -312,6 +312,10 @@ impl BrokerStats {
         };
         let count = {
             let mut s = lock(&self.snapshots);
+            // A clock that went back would give negative spans: skip until it catches up.
+            if s.back().is_some_and(|last| last.at_ms >= now) {
+                return;
+            }
             s.push_back(snap);
             while s.len() > MAX_SNAPSHOTS {
                 s.pop_front();
