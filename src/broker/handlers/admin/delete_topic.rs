@@ -49,6 +49,9 @@ pub async fn handle(
     ))
 }
 
+/// How long a delete waits for the dispatcher to catch up with the CommitLog.
+const DISPATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Java `cleanUnusedTopic` for one topic plus the offsets on it (Java keeps those until the
 /// next offset scan; `mqadmin deleteTopic` users expect them gone). File removal runs off the
 /// reactor.
@@ -56,6 +59,16 @@ pub async fn delete_topic_data(broker: &Broker, name: &str) {
     let store = broker.store.clone();
     let topic_name = name.to_string();
     let deleted = tokio::task::spawn_blocking(move || {
+        // Records already in the CommitLog but not yet dispatched would re-create the queues
+        // right after we removed them: let the dispatcher get past what is stored now
+        // (bounded; under a flood of new writes to the topic some may still slip through).
+        let stored_up_to = store.max_phy_offset();
+        let deadline = std::time::Instant::now() + DISPATCH_WAIT;
+        while store.max_phy_offset() - store.dispatch_behind_bytes() < stored_up_to
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         let commit_log = store.commit_log();
         for (t, queue_id, _) in commit_log.topic_queue_table() {
             if t == topic_name {
