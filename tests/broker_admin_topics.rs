@@ -495,6 +495,8 @@ async fn delete_topic_while_messages_are_in_flight() {
                     stored.fetch_add(1, Ordering::Relaxed);
                 }
                 i += 1;
+                // A busy sender, not a flood the debug-build dispatcher cannot keep up with.
+                std::thread::sleep(Duration::from_micros(100));
             }
         }));
     }
