@@ -604,3 +604,47 @@ async fn delete_topic_while_messages_are_in_flight() {
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A slave refuses topic and group changes with Java's remark (`validateSlave`) and still
+/// answers the read-only codes its own slaves and tools use.
+#[tokio::test]
+async fn slave_refuses_changes() {
+    let dir = temp_dir("slave");
+    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+        s.store.broker_role = ferrocket::store::config::BrokerRole::Slave;
+        s.broker.broker_id = 1;
+    })
+    .await;
+    let admin = Admin {
+        client: RemotingClient::new(ClientConfig::default()),
+        addr: running.local_addrs[0].to_string(),
+    };
+    let refusal = Some(
+        "Can't modify topic or subscription group from slave broker, please execute it from master broker.",
+    );
+    let resp = admin
+        .code(request_code::UPDATE_AND_CREATE_TOPIC, &create_topic("T", 4))
+        .await;
+    assert_eq!(
+        (resp.code, resp.remark.as_deref()),
+        (response_code::SYSTEM_ERROR, refusal)
+    );
+    let resp = admin
+        .code(
+            request_code::DELETE_SUBSCRIPTIONGROUP,
+            &DeleteSubscriptionGroupRequestHeader {
+                group_name: "TOOLS_CONSUMER".into(),
+                remove_offset: false,
+            },
+        )
+        .await;
+    assert_eq!(resp.remark.as_deref(), refusal);
+    assert!(running.broker.groups.get("TOOLS_CONSUMER").is_some());
+    assert!(running.broker.topics.get("T").is_none());
+    let resp = admin.bare(request_code::GET_ALL_TOPIC_CONFIG).await;
+    assert_eq!(resp.code, response_code::SUCCESS);
+
+    admin.client.shutdown();
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
