@@ -10,11 +10,18 @@ use crate::fastjson;
 use crate::remoting::{Connection, RemotingCommand};
 use crate::store::metadata::{DelayOffsetTable, StoreConfigFile};
 
-/// The delay offsets as persisted (empty when there is no file or it cannot be read).
-pub fn delay_offsets(broker: &Broker) -> DelayOffsetTable {
-    match DelayOffsetTable::load_from(&broker.store_config.root_dir()) {
-        Ok((Some(table), _)) => table,
-        Ok((None, _)) => DelayOffsetTable::default(),
+/// The delay offsets as persisted (empty when there is no file or it cannot be read). Reads
+/// the file off the reactor.
+pub async fn delay_offsets(broker: &Broker) -> DelayOffsetTable {
+    let root = broker.store_config.root_dir();
+    let read = tokio::task::spawn_blocking(move || DelayOffsetTable::load_from(&root)).await;
+    match read {
+        Ok(Ok((Some(table), _))) => table,
+        Ok(Ok((None, _))) => DelayOffsetTable::default(),
+        Ok(Err(e)) => {
+            tracing::warn!("read delayOffset.json: {e}");
+            DelayOffsetTable::default()
+        }
         Err(e) => {
             tracing::warn!("read delayOffset.json: {e}");
             DelayOffsetTable::default()
@@ -27,7 +34,7 @@ pub async fn handle(
     _conn: &Connection,
     request: RemotingCommand,
 ) -> Option<RemotingCommand> {
-    let table = delay_offsets(broker);
+    let table = delay_offsets(broker).await;
     Some(success_with_body(
         &request,
         fastjson::encode_compact(&table),

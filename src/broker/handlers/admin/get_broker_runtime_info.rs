@@ -19,7 +19,7 @@ pub async fn handle(
     _conn: &Connection,
     request: RemotingCommand,
 ) -> Option<RemotingCommand> {
-    let table = runtime_info(broker);
+    let table = runtime_info(broker).await;
     let body = fastjson::encode_compact(&KvTable {
         table: table.into_iter().collect(),
     });
@@ -64,8 +64,39 @@ fn disk_ratio(path: &Path) -> f64 {
     (ratio * 100.0).ceil() / 100.0
 }
 
+/// What the file systems say: disk use ratios and the store root's capacity.
+struct DiskFacts {
+    commit_log_ratio: f64,
+    consume_queue_ratio: f64,
+    /// (total, usable) bytes.
+    root_space: Option<(i64, i64)>,
+}
+
+/// statvfs and `exists` are file-system calls: off the reactor.
+async fn disk_facts(broker: &Broker) -> DiskFacts {
+    let cfg = &broker.store_config;
+    let (cl, cq, root) = (
+        cfg.commit_log_dir(),
+        cfg.consume_queue_dir(),
+        cfg.root_dir(),
+    );
+    tokio::task::spawn_blocking(move || DiskFacts {
+        commit_log_ratio: disk_ratio(&cl),
+        consume_queue_ratio: disk_ratio(&cq),
+        root_space: root.exists().then(|| disk_space(&root)).flatten(),
+    })
+    .await
+    .unwrap_or(DiskFacts {
+        commit_log_ratio: -1.0,
+        consume_queue_ratio: -1.0,
+        root_space: None,
+    })
+}
+
 /// Every key of Java's answer.
-pub fn runtime_info(broker: &Broker) -> Vec<(String, String)> {
+pub async fn runtime_info(broker: &Broker) -> Vec<(String, String)> {
+    let disk = disk_facts(broker).await;
+    let delay = delay_offsets(broker).await;
     let store = &broker.store;
     let cfg = &broker.config;
     let store_cfg = &broker.store_config;
@@ -75,7 +106,7 @@ pub fn runtime_info(broker: &Broker) -> Vec<(String, String)> {
 
     // DefaultMessageStore.getRuntimeInfo
     let cl_dir = store_cfg.commit_log_dir();
-    let cl_ratio = disk_ratio(&cl_dir);
+    let cl_ratio = disk.commit_log_ratio;
     put(
         &format!("commitLogDiskRatio_{}", cl_dir.display()),
         java_double(cl_ratio),
@@ -83,9 +114,9 @@ pub fn runtime_info(broker: &Broker) -> Vec<(String, String)> {
     put("commitLogDiskRatio", java_double(cl_ratio));
     put(
         "consumeQueueDiskRatio",
-        java_double(disk_ratio(&store_cfg.consume_queue_dir())),
+        java_double(disk.consume_queue_ratio),
     );
-    for (level, offset) in delay_offsets(broker).offset_table.iter() {
+    for (level, offset) in delay.offset_table.iter() {
         let max = store.max_offset_in_queue(SCHEDULE_TOPIC, level - 1);
         put(
             &format!("scheduleMessageOffset_{level}"),
@@ -157,8 +188,7 @@ pub fn runtime_info(broker: &Broker) -> Vec<(String, String)> {
         "remainHowManyDataToFlush",
         human_readable_bytes(remain_flush),
     );
-    let root = store_cfg.root_dir();
-    if let Some((total, free)) = root.exists().then(|| disk_space(&root)).flatten() {
+    if let Some((total, free)) = disk.root_space {
         put(
             "commitLogDirCapacity",
             format!(
