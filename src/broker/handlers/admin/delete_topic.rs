@@ -2,9 +2,10 @@
 //! position in the CommitLog's queue-offset table, and the consumer offsets on it.
 //!
 //! Java crashes here when sends to the topic are in flight (a dispatch re-creates a queue
-//! being destroyed). Here each piece is removed under its own lock and a racing send or
-//! dispatch simply re-creates an empty queue (or, with auto-creation, the topic itself):
-//! nothing panics and the broker keeps serving.
+//! being destroyed). Here each piece is removed under its own lock, after the dispatcher has
+//! caught up with what was already stored; a send racing the delete at worst re-creates a
+//! queue holding just the racing messages (or, with auto-creation, the topic itself): nothing panics and the broker
+//! keeps serving.
 
 use super::{persist_failed, refuse_on_slave};
 use crate::broker::Broker;
