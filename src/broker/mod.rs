@@ -11,6 +11,7 @@ pub mod offset_manager;
 pub mod processor;
 pub mod registration;
 pub mod runtime;
+pub mod schedule;
 pub mod settings;
 pub mod subscription_manager;
 pub mod topic_manager;
@@ -53,6 +54,10 @@ pub struct Broker {
     pub ha_server_addr: String,
     /// For a slave, the master's remoting address as the NameServer reported it.
     master_addr: Mutex<Option<String>>,
+    /// Bound on sends in flight (`sendThreadPoolQueueCapacity`).
+    pub send_limiter: handlers::send::SendLimiter,
+    /// Delayed delivery (runs only on a master; the offsets are served everywhere).
+    pub schedule: Arc<schedule::ScheduleMessageService>,
 }
 
 /// Why a broker could not start.
@@ -84,6 +89,12 @@ impl Broker {
         let broker_addr = format!("{}:{}", broker.broker_ip1, server.listen_port);
         let ha_server_addr = format!("{}:{}", broker.broker_ip2, store.ha_listen_port);
         let namesrv_client = RemotingClient::new((&client).into());
+        let schedule = Arc::new(schedule::ScheduleMessageService::load(
+            message_store.clone(),
+        )?);
+        let send_limiter = handlers::send::SendLimiter::new(
+            broker.send_thread_pool_queue_capacity.max(0) as usize,
+        );
         Ok(Arc::new(Broker {
             config: broker,
             server_config: server,
@@ -99,6 +110,8 @@ impl Broker {
             broker_addr,
             ha_server_addr,
             master_addr: Mutex::new(None),
+            send_limiter,
+            schedule,
         }))
     }
 

@@ -1,7 +1,7 @@
 //! Dispatch of broker requests by code. Codes the broker does not serve get Java's
 //! REQUEST_CODE_NOT_SUPPORTED answer.
 
-use super::handlers::client;
+use super::handlers::{client, send};
 use super::Broker;
 use crate::remoting::{request_code as code, Connection, RemotingCommand, RequestProcessor};
 use std::sync::Arc;
@@ -25,6 +25,12 @@ impl RequestProcessor for BrokerProcessor {
             }
             code::CHECK_CLIENT_CONFIG => {
                 client::check_client_config::handle(b, conn, request).await
+            }
+            code::SEND_MESSAGE | code::SEND_MESSAGE_V2 | code::SEND_BATCH_MESSAGE => {
+                send::send_message::handle(b, conn, request).await
+            }
+            code::CONSUMER_SEND_MSG_BACK => {
+                send::consumer_send_msg_back::handle(b, conn, request).await
             }
             _ => Some(RemotingCommand::request_code_not_supported(&request)),
         }

@@ -415,10 +415,27 @@ impl CommitLog {
     }
 
     /// Appends one message (Java `asyncPutMessage`, waiting for the flush in SYNC_FLUSH).
-    pub fn put_message(&self, mut msg: MessageExtBrokerInner) -> PutMessageResult {
+    pub fn put_message(&self, msg: MessageExtBrokerInner) -> PutMessageResult {
+        self.put_message_diverting(msg, true)
+    }
+
+    /// Appends a message whose `DELAY` property is history, not a request: the schedule service
+    /// re-putting a due message keeps Java's properties string (DELAY included) but must not
+    /// divert it again (Java clears the level in the map, not in the string).
+    pub fn put_due_message(&self, msg: MessageExtBrokerInner) -> PutMessageResult {
+        self.put_message_diverting(msg, false)
+    }
+
+    fn put_message_diverting(
+        &self,
+        mut msg: MessageExtBrokerInner,
+        divert: bool,
+    ) -> PutMessageResult {
         let crc = body_crc(&msg.body);
         let tran = sys_flag::transaction_value(msg.sys_flag);
-        if tran == sys_flag::TRANSACTION_NOT_TYPE || tran == sys_flag::TRANSACTION_COMMIT_TYPE {
+        if divert
+            && (tran == sys_flag::TRANSACTION_NOT_TYPE || tran == sys_flag::TRANSACTION_COMMIT_TYPE)
+        {
             self.divert_delayed(&mut msg);
         }
         msg.apply_host_flags();

@@ -2,3 +2,4 @@
 //! connection and the request, and returns the response (or `None` for none).
 
 pub mod client;
+pub mod send;
