@@ -7,6 +7,7 @@ use bytes::BytesMut;
 use ferrocket::remoting::{
     ClientConfig, RemotingClient, RemotingCodec, RemotingCommand, SerializeType,
 };
+use ferrocket::store::message::StoredRecord;
 use ferrocket::store::metadata::TopicConfig;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -114,6 +115,47 @@ async fn replay(scenario: &str, topic: &str, serialize: SerializeType) {
         compared += 1;
     }
     assert!(compared >= 10, "compared {compared} responses");
+
+    // The records as stored: the same as the Java broker's (main-master manifest), matched by
+    // topic and UNIQ_KEY: properties string byte for byte (CLUSTER added, WAIT dropped except
+    // where Java's store re-serialized the map), flag, sysFlag, body CRC, born time, queue.
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(golden.join("store/main-master.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let java_records = manifest["commitlog"].as_array().unwrap();
+    let store = &running.broker.store;
+    assert!(store.wait_dispatched(Duration::from_secs(5)));
+    let auto_topic = topic.replace("Golden", "GoldenAuto");
+    let mut matched = 0;
+    for t in [topic, auto_topic.as_str(), "SCHEDULE_TOPIC_XXXX"] {
+        for q in 0..8 {
+            for slice in store.get_message(t, q, 0, 64, None).messages {
+                let r = StoredRecord::decode(&slice).unwrap();
+                let props = r.properties_map();
+                let uniq = props.get("UNIQ_KEY").unwrap().to_string();
+                let java = java_records
+                    .iter()
+                    .find(|j| j["topic"] == t && j["uniqKey"] == uniq.as_str())
+                    .unwrap_or_else(|| panic!("Java stored {t} {uniq}"));
+                assert_eq!(
+                    r.properties_str(),
+                    java["properties_string"].as_str().unwrap(),
+                    "{t} {uniq}"
+                );
+                assert_eq!(i64::from(r.flag), java["flag"].as_i64().unwrap());
+                assert_eq!(i64::from(r.sys_flag), java["sysFlag"].as_i64().unwrap());
+                assert_eq!(i64::from(r.body_crc), java["bodyCRC"].as_i64().unwrap());
+                assert_eq!(r.born_timestamp, java["bornTimestamp"].as_i64().unwrap());
+                assert_eq!(i64::from(r.queue_id), java["queueId"].as_i64().unwrap());
+                if t != "SCHEDULE_TOPIC_XXXX" {
+                    assert_eq!(r.queue_offset, java["queueOffset"].as_i64().unwrap());
+                }
+                matched += 1;
+            }
+        }
+    }
+    assert!(matched >= 15, "matched {matched} records");
     running.shutdown().await;
 }
 

@@ -199,6 +199,14 @@ async fn send_one(
         msg.topic = topic::TRANS_HALF_TOPIC.to_string();
         msg.queue_id = 0;
         properties_string = props.to_java_string();
+    } else if props
+        .get(property::DELAY_TIME_LEVEL)
+        .and_then(|l| l.trim().parse::<i32>().ok())
+        .is_some_and(|level| level > 0)
+    {
+        // Java's store re-serializes the map (WAIT back in it) when it diverts a delayed
+        // message; our store re-serializes the string it is given, so give it WAIT too.
+        properties_string = props.to_java_string();
     } else if wait.as_deref() == Some("false")
         && broker.store_config.flush_disk_type == FlushDiskType::SyncFlush
     {
