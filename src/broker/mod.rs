@@ -12,6 +12,7 @@ pub mod offset_manager;
 pub mod processor;
 pub mod registration;
 pub mod runtime;
+pub mod schedule;
 pub mod settings;
 pub mod stats;
 pub mod subscription_manager;
@@ -65,6 +66,10 @@ pub struct Broker {
     pub live_config: std::sync::RwLock<LiveConfig>,
     /// Serializes topic creation and deletion (Java's `synchronized` admin handlers).
     pub admin_lock: tokio::sync::Mutex<()>,
+    /// Bound on sends in flight (`sendThreadPoolQueueCapacity`).
+    pub send_limiter: handlers::send::SendLimiter,
+    /// Delayed delivery (runs only on a master; the offsets are served everywhere).
+    pub schedule: Arc<schedule::ScheduleMessageService>,
 }
 
 /// The runtime-changeable configuration (Java `Configuration`): the four configs, their
@@ -112,6 +117,12 @@ impl Broker {
         let broker_addr = format!("{}:{}", broker.broker_ip1, server.listen_port);
         let ha_server_addr = format!("{}:{}", broker.broker_ip2, store.ha_listen_port);
         let namesrv_client = RemotingClient::new((&client).into());
+        let schedule = Arc::new(schedule::ScheduleMessageService::load(
+            message_store.clone(),
+        )?);
+        let send_limiter = handlers::send::SendLimiter::new(
+            broker.send_thread_pool_queue_capacity.max(0) as usize,
+        );
         Ok(Arc::new(Broker {
             config: broker,
             server_config: server,
@@ -135,6 +146,8 @@ impl Broker {
                 file: None,
             }),
             admin_lock: tokio::sync::Mutex::new(()),
+            send_limiter,
+            schedule,
         }))
     }
 

@@ -1,7 +1,7 @@
 //! Dispatch of broker requests by code. Codes the broker does not serve get Java's
 //! REQUEST_CODE_NOT_SUPPORTED answer.
 
-use super::handlers::{admin, client, offset, pull};
+use super::handlers::{admin, client, offset, pull, send};
 use super::Broker;
 use crate::remoting::{request_code as code, Connection, RemotingCommand, RequestProcessor};
 use std::sync::Arc;
@@ -84,6 +84,12 @@ impl RequestProcessor for BrokerProcessor {
             }
             code::QUERY_TOPIC_CONSUME_BY_WHO => {
                 admin::query_topic_consume_by_who::handle(b, conn, request).await
+            }
+            code::SEND_MESSAGE | code::SEND_MESSAGE_V2 | code::SEND_BATCH_MESSAGE => {
+                send::send_message::handle(b, conn, request).await
+            }
+            code::CONSUMER_SEND_MSG_BACK => {
+                send::consumer_send_msg_back::handle(b, conn, request).await
             }
             _ => Some(RemotingCommand::request_code_not_supported(&request)),
         }

@@ -101,6 +101,9 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
         broker.stats.clone(),
         shutdown.clone(),
     ));
+    if broker.store_config.broker_role != crate::store::config::BrokerRole::Slave {
+        tasks.spawn(broker.schedule.clone().run(shutdown.clone()));
+    }
     Ok(RunningBroker {
         broker,
         local_addrs,
@@ -157,6 +160,9 @@ impl RunningBroker {
             }
             if let Err(e) = broker.groups.persist() {
                 tracing::warn!("persist subscription groups: {e}");
+            }
+            if let Err(e) = broker.schedule.persist() {
+                tracing::warn!("persist delay offsets: {e}");
             }
             broker.store.shutdown();
         })

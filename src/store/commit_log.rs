@@ -516,7 +516,22 @@ impl CommitLog {
     }
 
     /// Appends one message (Java `asyncPutMessage`, waiting for the flush in SYNC_FLUSH).
-    pub fn put_message(&self, mut msg: MessageExtBrokerInner) -> PutMessageResult {
+    pub fn put_message(&self, msg: MessageExtBrokerInner) -> PutMessageResult {
+        self.put_message_diverting(msg, true)
+    }
+
+    /// Appends a message whose `DELAY` property is history, not a request: the schedule service
+    /// re-putting a due message keeps Java's properties string (DELAY included) but must not
+    /// divert it again (Java clears the level in the map, not in the string).
+    pub fn put_due_message(&self, msg: MessageExtBrokerInner) -> PutMessageResult {
+        self.put_message_diverting(msg, false)
+    }
+
+    fn put_message_diverting(
+        &self,
+        mut msg: MessageExtBrokerInner,
+        divert: bool,
+    ) -> PutMessageResult {
         let crc = body_crc(&msg.body);
         let tran = sys_flag::transaction_value(msg.sys_flag);
         // One pass over the properties for the two the store itself reads.
@@ -524,7 +539,8 @@ impl CommitLog {
         let delay = delay
             .and_then(|v| v.trim().parse::<i32>().ok())
             .unwrap_or(0);
-        if delay > 0
+        if divert
+            && delay > 0
             && (tran == sys_flag::TRANSACTION_NOT_TYPE || tran == sys_flag::TRANSACTION_COMMIT_TYPE)
         {
             self.divert_delayed(&mut msg, delay);

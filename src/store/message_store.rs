@@ -516,6 +516,18 @@ impl MessageStore {
         result
     }
 
+    /// Stores a due delayed message without diverting it again (the schedule service; see
+    /// `CommitLog::put_due_message`).
+    pub fn put_due_message(&self, msg: MessageExtBrokerInner) -> PutMessageResult {
+        let status = self.check_store_status();
+        if status != PutMessageStatus::PutOk {
+            return PutMessageResult::failed(status);
+        }
+        let result = self.commit_log.put_due_message(msg);
+        self.note_put(&result);
+        result
+    }
+
     /// Stores a batch (SEND_BATCH_MESSAGE).
     pub fn put_messages(&self, batch: MessageExtBatch) -> PutMessageResult {
         let status = self.check_store_status();

@@ -5,3 +5,4 @@ pub mod admin;
 pub mod client;
 pub mod offset;
 pub mod pull;
+pub mod send;
