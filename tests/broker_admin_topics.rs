@@ -648,3 +648,118 @@ async fn slave_refuses_changes() {
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn send_v2(topic: &str, queue_id: i32) -> RemotingCommand {
+    let header = ferrocket::protocol::header::SendMessageRequestHeaderV2 {
+        producer_group: "pg".into(),
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id,
+        sys_flag: 0,
+        born_timestamp: 1_700_000_000_123,
+        flag: 0,
+        properties: Some(String::new()),
+        reconsume_times: Some(0),
+        unit_mode: false,
+        consume_retry_times: None,
+        batch: false,
+        broker_name: Some("broker-test".into()),
+    };
+    RemotingCommand::request(request_code::SEND_MESSAGE_V2, Some(header.to_ext_fields()))
+        .with_body(&b"hot message"[..])
+}
+
+/// A producer keeps sending over TCP while an admin deletes the topic again and again: every
+/// send is answered (auto-creation brings the topic back), nothing panics, the runtime info
+/// counts exactly the stored sends, and after the producer stops a delete leaves no topic
+/// until the next send re-creates it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_topic_while_a_producer_sends() {
+    let dir = temp_dir("delete-send");
+    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let broker = running.broker.clone();
+    let addr = running.local_addrs[0].to_string();
+    let admin = Admin {
+        client: RemotingClient::new(ClientConfig::default()),
+        addr: addr.clone(),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let producer = {
+        let stop = stop.clone();
+        let addr = addr.clone();
+        tokio::spawn(async move {
+            let client = RemotingClient::new(ClientConfig::default());
+            let (mut ok, mut other) = (0u64, Vec::new());
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let resp = client
+                    .invoke(&addr, send_v2("Hot", i % 4), Duration::from_secs(5))
+                    .await
+                    .expect("every send is answered");
+                if resp.code == response_code::SUCCESS {
+                    ok += 1;
+                } else {
+                    other.push((resp.code, resp.remark));
+                }
+                i += 1;
+            }
+            client.shutdown();
+            (ok, other)
+        })
+    };
+    for round in 0..5 {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let resp = admin
+            .code(
+                request_code::DELETE_TOPIC_IN_BROKER,
+                &DeleteTopicRequestHeader {
+                    topic: "Hot".into(),
+                },
+            )
+            .await;
+        assert_eq!(resp.code, response_code::SUCCESS, "round {round}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let (ok, other) = producer.await.expect("producer task did not panic");
+    assert!(ok > 0);
+    // A send that raced a delete may be refused with a clear code, never dropped.
+    for (code, remark) in &other {
+        assert_ne!(*code, response_code::SUCCESS, "{remark:?}");
+    }
+    let resp = admin.bare(request_code::GET_BROKER_RUNTIME_INFO).await;
+    let info: KvTable = fastjson::decode_bytes(resp.body.as_deref().unwrap()).unwrap();
+    assert_eq!(info.table["msgPutTotalTodayNow"], ok.to_string());
+
+    let store = broker.store.clone();
+    assert!(
+        tokio::task::spawn_blocking(move || store.wait_dispatched(Duration::from_secs(30)))
+            .await
+            .unwrap()
+    );
+    let resp = admin
+        .code(
+            request_code::DELETE_TOPIC_IN_BROKER,
+            &DeleteTopicRequestHeader {
+                topic: "Hot".into(),
+            },
+        )
+        .await;
+    assert_eq!(resp.code, response_code::SUCCESS);
+    assert!(broker.topics.get("Hot").is_none());
+    for q in 0..4 {
+        assert_eq!(broker.store.max_offset_in_queue("Hot", q), 0);
+    }
+    let resp = admin.call(send_v2("Hot", 1)).await;
+    assert_eq!(resp.code, response_code::SUCCESS, "{:?}", resp.remark);
+    assert_eq!(
+        resp.ext("queueOffset"),
+        Some("0"),
+        "the topic starts afresh"
+    );
+    assert_eq!(broker.topics.get("Hot").unwrap().write_queue_nums, 4);
+
+    admin.client.shutdown();
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

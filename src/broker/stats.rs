@@ -200,6 +200,23 @@ impl BrokerStats {
         c.put_size.fetch_add(bytes, Ordering::Relaxed);
     }
 
+    /// The outcome of one store put of the send path (Java counts these in the store's
+    /// `StoreStatsService`): stored messages and bytes per topic, or a failure; and the time.
+    pub fn record_put_result(
+        &self,
+        topic: &str,
+        result: &crate::store::commit_log::PutMessageResult,
+        elapsed: Duration,
+    ) {
+        self.record_put_latency(elapsed.as_millis().min(i64::MAX as u128) as i64);
+        match &result.append {
+            Some(a) if result.is_ok() => {
+                self.record_put(topic, a.msg_num.max(0) as u64, a.wrote_bytes.max(0) as u64)
+            }
+            _ => self.record_put_failed(),
+        }
+    }
+
     /// A send that the store refused.
     pub fn record_put_failed(&self) {
         self.put_failed.fetch_add(1, Ordering::Relaxed);

@@ -1,40 +1,17 @@
 //! GET_ALL_DELAY_OFFSET (45): the schedule service's progress per delay level
-//! (`DelayOffsetSerializeWrapper`, compact JSON).
-//!
-//! The schedule service persists its table to `config/delayOffset.json`; until it offers the
-//! table in memory this answers with what that file holds (an empty table when it is absent).
+//! (`DelayOffsetSerializeWrapper`, compact JSON), as a slave syncs it.
 
 use super::success_with_body;
 use crate::broker::Broker;
 use crate::fastjson;
 use crate::remoting::{Connection, RemotingCommand};
-use crate::store::metadata::{DelayOffsetTable, StoreConfigFile};
-
-/// The delay offsets as persisted (empty when there is no file or it cannot be read). Reads
-/// the file off the reactor.
-pub async fn delay_offsets(broker: &Broker) -> DelayOffsetTable {
-    let root = broker.store_config.root_dir();
-    let read = tokio::task::spawn_blocking(move || DelayOffsetTable::load_from(&root)).await;
-    match read {
-        Ok(Ok((Some(table), _))) => table,
-        Ok(Ok((None, _))) => DelayOffsetTable::default(),
-        Ok(Err(e)) => {
-            tracing::warn!("read delayOffset.json: {e}");
-            DelayOffsetTable::default()
-        }
-        Err(e) => {
-            tracing::warn!("read delayOffset.json: {e}");
-            DelayOffsetTable::default()
-        }
-    }
-}
 
 pub async fn handle(
     broker: &Broker,
     _conn: &Connection,
     request: RemotingCommand,
 ) -> Option<RemotingCommand> {
-    let table = delay_offsets(broker).await;
+    let table = broker.schedule.delay_offsets();
     Some(success_with_body(
         &request,
         fastjson::encode_compact(&table),

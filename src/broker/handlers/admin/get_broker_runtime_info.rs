@@ -3,13 +3,11 @@
 //! schedule progress), values formatted as Java formats them. `mqadmin clusterList` and
 //! `brokerStatus` read these names.
 
-use super::get_all_delay_offset::delay_offsets;
 use super::success_with_body;
 use crate::broker::stats::java_double;
 use crate::broker::Broker;
 use crate::fastjson;
 use crate::protocol::body::KvTable;
-use crate::protocol::topic::SCHEDULE_TOPIC;
 use crate::remoting::{Connection, RemotingCommand};
 use std::ffi::CString;
 use std::path::Path;
@@ -96,7 +94,6 @@ async fn disk_facts(broker: &Broker) -> DiskFacts {
 /// Every key of Java's answer.
 pub async fn runtime_info(broker: &Broker) -> Vec<(String, String)> {
     let disk = disk_facts(broker).await;
-    let delay = delay_offsets(broker).await;
     let store = &broker.store;
     let cfg = &broker.config;
     let store_cfg = &broker.store_config;
@@ -116,12 +113,8 @@ pub async fn runtime_info(broker: &Broker) -> Vec<(String, String)> {
         "consumeQueueDiskRatio",
         java_double(disk.consume_queue_ratio),
     );
-    for (level, offset) in delay.offset_table.iter() {
-        let max = store.max_offset_in_queue(SCHEDULE_TOPIC, level - 1);
-        put(
-            &format!("scheduleMessageOffset_{level}"),
-            format!("{offset},{max}"),
-        );
+    for (key, value) in broker.schedule.runtime_info() {
+        put(&key, value);
     }
     put("commitLogMinOffset", store.min_phy_offset().to_string());
     put("commitLogMaxOffset", store.max_phy_offset().to_string());

@@ -155,7 +155,12 @@ async fn process(broker: &Broker, request: &RemotingCommand) -> RemotingCommand 
         properties_string: props.to_java_string(),
     };
     drop(slice);
+    let topic = msg.topic.clone();
+    let started = std::time::Instant::now();
     let result = put_message(&broker.store, msg).await;
+    broker
+        .stats
+        .record_put_result(&topic, &result, started.elapsed());
     if result.is_ok() {
         respond(response_code::SUCCESS, None)
     } else {

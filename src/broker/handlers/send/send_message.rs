@@ -216,7 +216,11 @@ async fn send_one(
     }
     msg.properties_string = properties_string;
 
+    let started = std::time::Instant::now();
     let result = put_message(&broker.store, msg).await;
+    broker
+        .stats
+        .record_put_result(&header.topic, &result, started.elapsed());
     put_result_response(broker, request, &result, queue_id)
 }
 
@@ -263,7 +267,11 @@ async fn send_batch(
         body: request.body.clone().unwrap_or_default(),
         properties_string: props.to_java_string(),
     };
+    let started = std::time::Instant::now();
     let result = put_messages(&broker.store, batch).await;
+    broker
+        .stats
+        .record_put_result(&header.topic, &result, started.elapsed());
     put_result_response(broker, request, &result, queue_id)
 }
 
