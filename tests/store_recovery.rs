@@ -355,3 +355,120 @@ fn dropping_the_last_handle_shuts_down_cleanly() {
     );
     store.shutdown();
 }
+
+/// Opens the store at `root`, waiting (bounded) for a previous handle's shutdown to release the
+/// lock. A store whose last handle was dropped in a background thread shuts down there.
+fn reopen_after_drop(root: &Path, iteration: usize) -> std::sync::Arc<MessageStore> {
+    let started = std::time::Instant::now();
+    loop {
+        match MessageStore::open(config_busy(root)) {
+            Ok(store) => return store,
+            Err(e) => assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "iteration {iteration}: the dropped store never released its lock: {e}"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// `config` with the background threads made busy: the housekeeping thread upgrades its handle
+/// every millisecond, so the last handle is dropped now by the test, now by the reput thread,
+/// now by the housekeeping thread.
+fn config_busy(root: &Path) -> MessageStoreConfig {
+    let mut c = config(root);
+    c.flush_interval_consume_queue = 1;
+    c.flush_interval_commit_log = 1;
+    c
+}
+
+#[test]
+fn dropping_the_last_handle_shuts_down_cleanly_whichever_thread_drops_it() {
+    let tmp = TempDir::new("drop-stress");
+    let mut store = MessageStore::open(config_busy(tmp.path())).unwrap();
+    let mut expected = Vec::new();
+    for i in 0..200usize {
+        // 1 to 4 messages, dropped at once: the reput thread is asleep, waking or dispatching.
+        for k in 0..1 + i % 4 {
+            let r = store.put_message(MessageExtBrokerInner::new(
+                "Dropped",
+                0,
+                Bytes::from(format!("{i}-{k}")),
+            ));
+            expected.push(r.append.unwrap().wrote_offset);
+        }
+        drop(store); // no shutdown()
+        store = reopen_after_drop(tmp.path(), i);
+        assert!(
+            store.last_exit_ok() && !store.recovery_report().abnormal,
+            "iteration {i}: the drop left the abort file (shutdown did not complete cleanly)"
+        );
+        assert_eq!(
+            store.max_offset_in_queue("Dropped", 0),
+            expected.len() as i64,
+            "iteration {i}: every message dispatched before the drop completed"
+        );
+    }
+    let got = store.get_message("Dropped", 0, 0, 32, None);
+    assert_eq!(got.messages[0].start_offset(), expected[0]);
+    let last = store.get_message("Dropped", 0, expected.len() as i64 - 1, 1, None);
+    assert_eq!(last.messages[0].start_offset(), *expected.last().unwrap());
+    store.shutdown();
+}
+
+/// The reput thread holds the last handle: the test drops its own while the reput thread is
+/// inside a dispatch (blocked in the message-arriving listener), so the store's `Drop`, and the
+/// whole shutdown, runs on the reput thread itself, which must neither wait for nor join itself.
+#[test]
+fn the_reput_thread_dropping_the_last_handle_shuts_the_store_down() {
+    use std::sync::mpsc;
+    use std::sync::Mutex;
+    let tmp = TempDir::new("drop-on-reput");
+    let store = MessageStore::open(config(tmp.path())).unwrap();
+    let (entered_tx, entered_rx) = mpsc::channel::<String>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (entered_tx, go_rx) = (Mutex::new(entered_tx), Mutex::new(go_rx));
+    store.set_message_arriving_listener(Box::new(move |_, _, _, _, _| {
+        let me = std::thread::current().name().unwrap_or("?").to_string();
+        let _ = entered_tx.lock().unwrap().send(me);
+        // Blocks the first time only: then the sender is gone.
+        let _ = go_rx.lock().unwrap().recv();
+    }));
+    let mut expected = Vec::new();
+    for k in 0..3 {
+        let r = store.put_message(MessageExtBrokerInner::new(
+            "DroppedOnReput",
+            0,
+            Bytes::from(format!("m{k}")),
+        ));
+        expected.push(r.append.unwrap().wrote_offset);
+    }
+    let dispatcher = entered_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(dispatcher, "store-reput");
+    let weak = std::sync::Arc::downgrade(&store);
+    drop(store); // the reput thread's momentary handle is now the last one
+    assert!(weak.upgrade().is_some(), "the reput thread still holds it");
+    drop(go_tx);
+    let started = std::time::Instant::now();
+    let store = loop {
+        if let Ok(store) = MessageStore::open(config(tmp.path())) {
+            break store;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the reput thread's drop never released the lock"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    assert!(weak.upgrade().is_none());
+    assert!(
+        store.last_exit_ok(),
+        "shutdown on the reput thread removed abort"
+    );
+    assert!(!store.recovery_report().abnormal);
+    assert_eq!(store.max_offset_in_queue("DroppedOnReput", 0), 3);
+    let got = store.get_message("DroppedOnReput", 0, 0, 3, None);
+    let offsets: Vec<i64> = got.messages.iter().map(|m| m.start_offset()).collect();
+    assert_eq!(offsets, expected);
+    store.shutdown();
+}

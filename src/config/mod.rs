@@ -70,11 +70,28 @@ pub trait JavaConfig {
     fn entries(&self) -> Vec<(&'static str, String)>;
 }
 
-/// Applies `props` to `configs`. Returns the warnings: unknown keys and values that could not be
-/// parsed (those keep their default, as Java's `properties2Object` ignores a failing setter).
+/// Old spellings still found in configuration files, with the key 4.9.7 uses. Before 4.5 the
+/// store's file sizes were `maped...` (one `p`); 4.9.7 silently ignores those, we accept them.
+const LEGACY_KEYS: &[(&str, &str)] = &[
+    ("mapedFileSizeCommitLog", "mappedFileSizeCommitLog"),
+    ("mapedFileSizeConsumeQueue", "mappedFileSizeConsumeQueue"),
+];
+
+/// The key a property is known by: its 4.9.7 spelling when it is an old one.
+pub fn canonical_key(key: &str) -> &str {
+    LEGACY_KEYS
+        .iter()
+        .find(|(old, _)| *old == key)
+        .map_or(key, |(_, new)| new)
+}
+
+/// Applies `props` to `configs` (old key spellings included, see [`canonical_key`]). Returns
+/// the warnings: unknown keys and values that could not be parsed (those keep their default, as
+/// Java's `properties2Object` ignores a failing setter).
 pub fn apply(props: &[(String, String)], configs: &mut [&mut dyn JavaConfig]) -> Vec<String> {
     let mut warnings = Vec::new();
     for (key, value) in props {
+        let key = canonical_key(key);
         let mut known = false;
         for config in configs.iter_mut() {
             match config.set(key, value) {
@@ -230,5 +247,36 @@ mod tests {
         assert!(warnings[0].contains("listenPort"), "{warnings:?}");
 
         assert_eq!(render(&[&a]), "listenPort=10911\nbrokerName=x\n");
+    }
+
+    #[test]
+    fn pre_4_5_maped_spellings_set_the_mapped_fields() {
+        let mut store = crate::store::config::MessageStoreConfig::default();
+        let props = properties::parse(
+            "mapedFileSizeCommitLog=65536\nmapedFileSizeConsumeQueue=6000\nmapedFileSizeBogus=1\n",
+        );
+        let warnings = apply(&props, &mut [&mut store]);
+        assert_eq!(store.mapped_file_size_commit_log, 65536);
+        assert_eq!(store.mapped_file_size_consume_queue, 6000);
+        assert_eq!(
+            warnings,
+            vec!["unknown config key mapedFileSizeBogus (ignored)".to_string()]
+        );
+        // Rendered (GET_BROKER_CONFIG) under the 4.9.7 names only.
+        let rendered = render(&[&store]);
+        assert!(rendered.contains("mappedFileSizeCommitLog=65536\n"));
+        assert!(!rendered.contains("mapedFileSize"));
+        // The 4.9.7 spelling still works, and a bad value under the old one is reported.
+        let warnings = apply(
+            &properties::parse("mappedFileSizeCommitLog=4096\nmapedFileSizeConsumeQueue=x"),
+            &mut [&mut store],
+        );
+        assert_eq!(store.mapped_file_size_commit_log, 4096);
+        assert_eq!(store.mapped_file_size_consume_queue, 6000);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0].contains("mappedFileSizeConsumeQueue"),
+            "{warnings:?}"
+        );
     }
 }

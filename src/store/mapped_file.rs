@@ -23,6 +23,8 @@ use memmap2::{MmapOptions, MmapRaw};
 
 /// The page size the flush thresholds are counted in (Java's `OS_PAGE_SIZE`).
 pub const OS_PAGE_SIZE: usize = 4096;
+/// Suffix of a store file being created (sized, then renamed to its 20-digit name).
+const CREATING_SUFFIX: &str = ".creating";
 
 /// A store file's name: its start offset as 20 decimal digits (`UtilAll.offset2FileName`).
 pub fn offset_to_file_name(offset: i64) -> String {
@@ -89,12 +91,22 @@ impl MappedFile {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(offset_to_file_name(file_from_offset));
         let existed = path.exists();
+        // A new file is sized under a temporary name and renamed into place, so a process
+        // killed meanwhile never leaves a short store file that stops the next load.
+        let sizing_path = if existed {
+            path.clone()
+        } else {
+            dir.join(format!(
+                "{}{CREATING_SUFFIX}",
+                offset_to_file_name(file_from_offset)
+            ))
+        };
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)?;
+            .open(&sizing_path)?;
         if file.metadata()?.len() != file_size as u64 {
             file.set_len(file_size as u64)?;
         }
@@ -107,12 +119,20 @@ impl MappedFile {
             if rc != 0 && rc != libc::EINVAL && rc != libc::EOPNOTSUPP {
                 drop(file);
                 if !existed {
-                    let _ = std::fs::remove_file(&path);
+                    let _ = std::fs::remove_file(&sizing_path);
                 }
                 return Err(io::Error::from_raw_os_error(rc));
             }
         }
+        if !existed {
+            std::fs::rename(&sizing_path, &path)?;
+        }
         Self::map(path, file, file_from_offset, file_size)
+    }
+
+    /// Whether `name` is a file [`MappedFile::create`] left half made (killed while sizing it).
+    pub fn is_left_half_created(name: &str) -> bool {
+        name.ends_with(CREATING_SUFFIX)
     }
 
     /// Opens an existing store file, which must be exactly `file_size` bytes and named by its start

@@ -92,6 +92,11 @@ impl MappedFileQueue {
             if !entry.file_type()?.is_file() {
                 continue;
             }
+            if MappedFile::is_left_half_created(name) {
+                tracing::warn!(path = %entry.path().display(), "removing a file left half created");
+                std::fs::remove_file(entry.path())?;
+                continue;
+            }
             if file_name_to_offset(name).is_none() {
                 tracing::warn!(path = %entry.path().display(), "not a store file name, skipped");
                 continue;
@@ -542,6 +547,39 @@ mod tests {
         // A file of the wrong size stops the load, like Java.
         let wrong = MappedFileQueue::new(&dir, 2048);
         assert!(wrong.load().is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A process killed while creating a file leaves at most a `.creating` file, never a short
+    /// store file: the next load removes it and goes on.
+    #[test]
+    fn a_file_left_half_created_is_removed_at_load() {
+        let dir = temp_dir("creating");
+        {
+            let q = MappedFileQueue::new(&dir, 1024);
+            fill(&q, 1500, 100);
+        }
+        let names = |dir: &PathBuf| {
+            let mut n: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(
+            names(&dir),
+            ["00000000000000000000", "00000000000000001024"],
+            "created files are renamed into place"
+        );
+        std::fs::write(dir.join("00000000000000002048.creating"), b"").unwrap();
+        let q = MappedFileQueue::new(&dir, 1024);
+        q.load().unwrap();
+        assert_eq!(q.file_count(), 2);
+        assert_eq!(
+            names(&dir),
+            ["00000000000000000000", "00000000000000001024"]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

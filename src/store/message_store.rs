@@ -181,6 +181,15 @@ impl Stop {
     }
 }
 
+/// Raises its flag when dropped: marks a thread as gone, however it ended.
+struct ExitFlag(Arc<AtomicBool>);
+
+impl Drop for ExitFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 /// The housekeeping thread's schedule.
 struct Housekeeping {
     last_thorough: Instant,
@@ -358,10 +367,14 @@ impl MessageStore {
                 Arc::clone(&self.reput_from),
                 Arc::clone(&self.stop),
             );
+            let exited = ExitFlag(Arc::clone(&self.reput_exited));
             threads.push(
                 std::thread::Builder::new()
                     .name("store-reput".into())
                     .spawn(move || {
+                        // Raised however the loop ends (even by a panic): a `shutdown` running
+                        // elsewhere then dispatches the rest itself instead of waiting for us.
+                        let _exited = exited;
                         let mut reported_bad_at = -1i64;
                         loop {
                             let progressed = match weak.upgrade() {
@@ -997,17 +1010,29 @@ impl MessageStore {
     /// ConsumeQueues, IndexFiles and checkpoint, and removes `abort` (kept when something is
     /// wrong, so the next start recovers as after a crash).
     pub fn shutdown(&self) {
+        self.shut_down(false);
+    }
+
+    /// `shutdown`, also run by `Drop` (`last_handle_dropped`) on whichever thread drops the last
+    /// handle: the caller, the reput thread or the housekeeping thread.
+    fn shut_down(&self, last_handle_dropped: bool) {
         if self.shutdown.swap(true, Ordering::AcqRel) {
             return;
         }
-        // Let the reput finish what is appended (bounded, as Java's 5 s). When the reput thread
-        // is gone (the last handle was dropped: it cannot upgrade any more) or we are it, this
-        // thread does the catching up; never both at once.
+        tracing::debug!(
+            thread = std::thread::current().name().unwrap_or("?"),
+            last_handle_dropped,
+            "message store shutting down"
+        );
+        // Let the reput finish what is appended (bounded, as Java's 5 s). One thread at a time
+        // dispatches; this one does when the reput thread cannot: we are it, it has left its
+        // loop, or the last handle is gone (it steps only while holding an upgraded handle, and
+        // none can be upgraded any more; it may not even have been scheduled yet to notice).
         let on_reput = std::thread::current().name() == Some("store-reput");
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut reported = -1;
         while self.dispatch_behind_bytes() > 0 && Instant::now() < deadline {
-            let ours = on_reput || self.reput_exited.load(Ordering::Acquire);
+            let ours = on_reput || last_handle_dropped || self.reput_exited.load(Ordering::Acquire);
             if !(ours && self.reput_step(&mut reported)) {
                 std::thread::sleep(Duration::from_millis(1));
             }
@@ -1046,8 +1071,62 @@ impl MessageStore {
 
 impl Drop for MessageStore {
     fn drop(&mut self) {
-        if !self.shutdown.load(Ordering::Acquire) {
-            self.shutdown();
-        }
+        self.shut_down(true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store thread other than the reput thread (as the housekeeping thread, which upgrades
+    /// its handle every `flushIntervalConsumeQueue`) holds the last handle right after an
+    /// append: the `Drop` on that thread skips joining itself, dispatches what the reput thread
+    /// did not, and completes the shutdown (abort removed, lock released).
+    #[test]
+    fn a_store_thread_dropping_the_last_handle_completes_the_shutdown() {
+        let root = std::env::temp_dir().join(format!("ferrocket-ms-drop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let mut config = MessageStoreConfig::with_root(&root);
+        config.mapped_file_size_commit_log = 64 * 1024;
+        config.mapped_file_size_consume_queue = 20 * 64;
+        config.max_hash_slot_num = 100;
+        config.max_index_num = 400;
+        let store = MessageStore::open(config.clone()).unwrap();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<Arc<MessageStore>>();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let holder = std::thread::spawn(move || {
+            let store = go_rx.recv().unwrap();
+            let r = store.put_message(MessageExtBrokerInner::new(
+                "DroppedOnStoreThread",
+                0,
+                bytes::Bytes::from_static(b"late"),
+            ));
+            assert!(r.append.is_some());
+            // The last handle (unless the reput thread's momentary one outlives it): Drop
+            // runs here, with the message most likely not yet dispatched.
+            drop(store);
+            let _ = done_tx.send(());
+        });
+        // Registered as the store's own threads are, so shutdown would join it.
+        store.threads.lock().unwrap().push(holder);
+        go_tx.send(store).unwrap();
+        done_rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the drop on a store thread deadlocked");
+        // Had the reput thread's handle outlived ours, the shutdown runs there: wait for the lock.
+        let started = Instant::now();
+        let store = loop {
+            match MessageStore::open(config.clone()) {
+                Ok(store) => break store,
+                Err(e) => assert!(started.elapsed() < Duration::from_secs(20), "{e}"),
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        assert!(store.last_exit_ok(), "the shutdown removed abort");
+        assert_eq!(store.max_offset_in_queue("DroppedOnStoreThread", 0), 1);
+        store.shutdown();
+        drop(store);
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
