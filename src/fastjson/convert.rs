@@ -417,8 +417,9 @@ macro_rules! __json_default {
     };
 }
 
-/// Defines an enum that fastjson writes by its Java constant name. Unknown names read as an
-/// error naming the value (fastjson fails the same way).
+/// Defines an enum that fastjson writes by its Java constant name and reads from its name or
+/// its ordinal (variants must be listed in Java's declaration order). Unknown names read as an
+/// error naming the value (fastjson fails the same way). Variants must be `Copy`.
 ///
 /// ```
 /// ferrocket::json_enum! {
@@ -455,6 +456,12 @@ macro_rules! json_enum {
                     _ => None,
                 }
             }
+
+            /// The variant for a Java `ordinal()` (declaration order).
+            pub fn from_ordinal(ordinal: i64) -> Option<Self> {
+                const ALL: &[$name] = &[$($name::$variant),*];
+                usize::try_from(ordinal).ok().and_then(|i| ALL.get(i)).copied()
+            }
         }
 
         impl $crate::fastjson::ToJson for $name {
@@ -465,8 +472,13 @@ macro_rules! json_enum {
 
         impl $crate::fastjson::FromJson for $name {
             fn from_json(v: &$crate::fastjson::Value) -> ::core::result::Result<Self, $crate::fastjson::JsonError> {
-                v.as_str()
-                    .and_then(Self::from_java_name)
+                // fastjson reads an enum from its name or its ordinal; the C++ client sends
+                // ordinals (`"consumeType":1`).
+                let found = match v {
+                    $crate::fastjson::Value::Int(i) => Self::from_ordinal(*i),
+                    other => other.as_str().and_then(Self::from_java_name),
+                };
+                found
                     .ok_or_else(|| $crate::fastjson::JsonError(format!(
                         "no {} named {}", stringify!($name), $crate::fastjson::to_compact(v)
                     )))

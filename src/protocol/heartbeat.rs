@@ -183,6 +183,19 @@ mod tests {
         );
     }
 
+    /// The C++ client (librocketmq) writes enums as ordinals and subVersion as a string.
+    #[test]
+    fn cpp_client_heartbeat_decodes() {
+        let body = r#"{"clientID":"7218-127.0.0.1@DEFAULT","consumerDataSet":[{"consumeFromWhere":0,"consumeType":1,"groupName":"g","messageModel":1,"subscriptionDataSet":[{"codeSet":[0],"subString":"TagA","subVersion":"1795430781018","tagsSet":["TagA"],"topic":"T2"}]}],"producerDataSet":[{"groupName":"p"}]}"#;
+        let hb: HeartbeatData = decode(body).unwrap();
+        let c = &hb.consumer_data_set[0];
+        assert_eq!(c.consume_type, ConsumeType::ConsumePassively);
+        assert_eq!(c.message_model, MessageModel::Clustering);
+        assert_eq!(c.consume_from_where, ConsumeFromWhere::LastOffset);
+        assert_eq!(c.subscription_data_set[0].sub_version, 1795430781018);
+        assert_eq!(hb.producer_data_set[0].group_name, "p");
+    }
+
     /// The golden HEART_BEAT bodies decode, and re-encode to Java's bytes.
     #[test]
     fn golden_heartbeats_round_trip() {

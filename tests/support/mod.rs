@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 /// A free TCP port on `ip` (bound and released; the race with another process grabbing it in
 /// between is accepted for tests).
 pub fn free_port(ip: &str) -> u16 {
-    TcpListener::bind((ip, 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind a free port")
+    TcpListener::bind((ip, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind a free port")
 }
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -52,17 +55,32 @@ pub struct Proc {
 impl Proc {
     /// Starts `ferrocket <args>` and waits up to `timeout` for a stdout or stderr line containing
     /// `ready` (e.g. Java's "boot success" line). Panics with the output seen if it never comes.
-    pub fn start(name: &str, args: &[&str], envs: &[(&str, &str)], ready: &str, timeout: Duration) -> Proc {
+    pub fn start(
+        name: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        ready: &str,
+        timeout: Duration,
+    ) -> Proc {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferrocket"));
-        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in envs {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {name}: {e}"));
         let (tx, rx) = mpsc::channel();
         for stream in [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -76,7 +94,12 @@ impl Proc {
                 }
             });
         }
-        let mut p = Proc { name: name.to_string(), child: Some(child), lines: rx, output: Vec::new() };
+        let mut p = Proc {
+            name: name.to_string(),
+            child: Some(child),
+            lines: rx,
+            output: Vec::new(),
+        };
         if !p.wait_for_line(ready, timeout) {
             let out = p.output.join("\n");
             panic!("{name} did not print {ready:?} within {timeout:?}; output:\n{out}");
@@ -119,13 +142,20 @@ impl Proc {
 
     /// SIGTERM and wait for exit (up to `timeout`, then SIGKILL). Returns true on a clean exit.
     pub fn terminate(&mut self, timeout: Duration) -> bool {
-        let Some(mut c) = self.child.take() else { return false };
-        let _ = Command::new("kill").arg("-TERM").arg(c.id().to_string()).status();
+        let Some(mut c) = self.child.take() else {
+            return false;
+        };
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status();
         let deadline = Instant::now() + timeout;
         loop {
             match c.try_wait() {
                 Ok(Some(status)) => return status.success(),
-                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
                 _ => {
                     let _ = c.kill();
                     let _ = c.wait();

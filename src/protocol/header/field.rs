@@ -32,11 +32,13 @@ impl HeaderField for String {
     }
 }
 
-/// `Boolean.parseBoolean`: "true" in any case is true, everything else (including garbage) is
-/// false. It never fails.
+/// `Boolean.parseBoolean` ("true" in any case is true, everything else false; it never fails),
+/// plus "1": the C++ client (librocketmq 1.x) writes its booleans as "1"/"0", e.g. `batch=1` on
+/// a batch send, which Java reads as false and then stores the whole batch as one message. No
+/// Java client sends "1", so reading it as true only makes C++ batches work.
 impl HeaderField for bool {
     fn parse_field(_: &'static str, raw: &str) -> Result<Self, HeaderError> {
-        Ok(raw.eq_ignore_ascii_case("true"))
+        Ok(raw.eq_ignore_ascii_case("true") || raw == "1")
     }
     fn render_field(&self) -> Option<String> {
         Some(if *self { "true" } else { "false" }.to_string())
@@ -157,7 +159,7 @@ mod tests {
             ("TRUE", true),
             ("TrUe", true),
             ("false", false),
-            ("1", false),
+            ("1", true), // the C++ client's spelling of true
             ("yes", false),
             ("", false),
             (" true", false),

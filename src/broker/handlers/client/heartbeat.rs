@@ -16,10 +16,11 @@ pub async fn handle(
     let data: HeartbeatData = match fastjson::decode_bytes(body) {
         Ok(d) => d,
         Err(e) => {
+            tracing::warn!(peer = %conn.peer_addr(), body = %String::from_utf8_lossy(body), "bad heartbeat body: {e}");
             return Some(RemotingCommand::system_error(
                 &request,
                 format!("bad heartbeat body: {e}"),
-            ))
+            ));
         }
     };
     let now = broker.now_millis();
