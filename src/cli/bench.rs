@@ -6,15 +6,9 @@ use ferrocket::bench::BenchArgs;
 
 pub fn run(args: BenchArgs) -> ExitCode {
     super::init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(ferrocket::bench::run(args)) {
         Ok(_) => ExitCode::SUCCESS,

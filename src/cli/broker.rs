@@ -49,15 +49,9 @@ pub fn run(args: BrokerArgs) -> ExitCode {
         print!("{}", ferrocket::config::render(&settings.configs()));
         return ExitCode::SUCCESS;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let running = match runtime::start(settings).await {

@@ -43,6 +43,18 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// The multi-threaded tokio runtime every long-running subcommand runs on; on failure the
+/// message is printed and the exit code returned.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("cannot start the runtime: {e}");
+            ExitCode::FAILURE
+        })
+}
+
 /// Logging to stderr, filtered by `RUST_LOG` (default `info`). Stdout is kept for the lines
 /// Java prints there (boot banner, `-p` output), which scripts grep for.
 fn init_logging() {

@@ -62,15 +62,9 @@ pub fn run(args: NamesrvArgs) -> ExitCode {
         tracing::warn!("ROCKETMQ_HOME is not set; rocketmqHome stays unset");
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(serve(settings))
 }

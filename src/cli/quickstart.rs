@@ -32,15 +32,9 @@ pub struct QuickstartArgs {
 
 pub fn run(args: QuickstartArgs) -> ExitCode {
     super::init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(serve(args))
 }

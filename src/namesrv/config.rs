@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{ConfigError, JavaConfig};
+use crate::config::{ConfigError, ConfigValue, JavaConfig, NettyServerConfig};
 
 /// Java `NamesrvConfig`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,32 +48,6 @@ impl Default for NamesrvConfig {
     }
 }
 
-crate::java_config! {
-    /// Java `NettyServerConfig` as the NameServer uses it (listen port 9876).
-    pub struct NamesrvServerConfig {
-        listen_port: i32 = "listenPort" => 9876,
-        server_worker_threads: i32 = "serverWorkerThreads" => 8,
-        server_callback_executor_threads: i32 = "serverCallbackExecutorThreads" => 0,
-        server_selector_threads: i32 = "serverSelectorThreads" => 3,
-        server_oneway_semaphore_value: i32 = "serverOnewaySemaphoreValue" => 256,
-        server_async_semaphore_value: i32 = "serverAsyncSemaphoreValue" => 64,
-        /// A connection idle this long is closed (Netty's IdleStateHandler in Java).
-        server_channel_max_idle_time_seconds: i32 = "serverChannelMaxIdleTimeSeconds" => 120,
-        server_socket_snd_buf_size: i32 = "serverSocketSndBufSize" => 0,
-        server_socket_rcv_buf_size: i32 = "serverSocketRcvBufSize" => 0,
-        write_buffer_high_water_mark: i32 = "writeBufferHighWaterMark" => 0,
-        write_buffer_low_water_mark: i32 = "writeBufferLowWaterMark" => 0,
-        server_socket_backlog: i32 = "serverSocketBacklog" => 1024,
-        server_pooled_byte_buf_allocator_enable: bool = "serverPooledByteBufAllocatorEnable" => true,
-        use_epoll_native_selector: bool = "useEpollNativeSelector" => false,
-    }
-}
-
-/// Java `Boolean.parseBoolean`.
-fn parse_bool(value: &str) -> bool {
-    value.trim().eq_ignore_ascii_case("true")
-}
-
 impl NamesrvConfig {
     /// The Java property names this struct understands.
     pub const KEYS: &'static [&'static str] = &[
@@ -93,8 +67,13 @@ impl JavaConfig for NamesrvConfig {
             "kvConfigPath" => self.kv_config_path = value.to_string(),
             "configStorePath" => self.config_store_path = value.to_string(),
             "productEnvName" => self.product_env_name = value.to_string(),
-            "clusterTest" => self.cluster_test = parse_bool(value),
-            "orderMessageEnable" => self.order_message_enable = parse_bool(value),
+            "clusterTest" => {
+                self.cluster_test = <bool as ConfigValue>::parse_value(value).unwrap_or(false)
+            }
+            "orderMessageEnable" => {
+                self.order_message_enable =
+                    <bool as ConfigValue>::parse_value(value).unwrap_or(false)
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -117,11 +96,25 @@ impl JavaConfig for NamesrvConfig {
 
 /// Both configs plus the properties of the `-c` file that neither knows (Java keeps those in
 /// `Configuration.allConfigs` and lists them in GET_NAMESRV_CONFIG).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NamesrvSettings {
     pub namesrv: NamesrvConfig,
-    pub server: NamesrvServerConfig,
+    pub server: NettyServerConfig,
     pub extra: Vec<(String, String)>,
+}
+
+impl Default for NamesrvSettings {
+    /// Java's `NamesrvStartup` sets the listen port to 9876 before reading the file.
+    fn default() -> Self {
+        NamesrvSettings {
+            namesrv: NamesrvConfig::default(),
+            server: NettyServerConfig {
+                listen_port: 9876,
+                ..Default::default()
+            },
+            extra: Vec::new(),
+        }
+    }
 }
 
 impl NamesrvSettings {
@@ -139,7 +132,7 @@ impl NamesrvSettings {
     }
 
     fn is_known(key: &str) -> bool {
-        NamesrvServerConfig::KEYS.contains(&key) || NamesrvConfig::KEYS.contains(&key)
+        NettyServerConfig::KEYS.contains(&key) || NamesrvConfig::KEYS.contains(&key)
     }
 
     fn put_extra(&mut self, key: &str, value: &str) {

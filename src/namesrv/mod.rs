@@ -13,7 +13,7 @@ pub mod server;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-pub use config::{NamesrvConfig, NamesrvServerConfig, NamesrvSettings};
+pub use config::{NamesrvConfig, NamesrvSettings};
 pub use kv_config::KvConfigManager;
 pub use route_info::{ConnectionId, RouteInfoManager, BROKER_CHANNEL_EXPIRED_MILLIS};
 
