@@ -120,6 +120,10 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
         )
     });
     println!("C++ client interop summary: {summary}");
+    println!(
+        "sends retried by the producer (as a Java producer retries): {}",
+        summary["retry_count"]
+    );
 
     let sent = &summary["sent"];
     assert_eq!(sent["sync"], sync, "{summary}");

@@ -151,37 +151,33 @@ def main():
 
     sent = {"sync": 0, "oneway": 0, "orderly": 0, "batch": 0}
     errors = []
+    retried = []
+
+    def attempt(what, send, count=1, kind=None):
+        # Like a Java producer (retryTimesWhenSendFailed = 2): a failed send is tried twice more.
+        # Retries are reported; a send that fails three times is an error.
+        for n in range(3):
+            try:
+                r = send()
+                if r is None or r.status == 0:
+                    sent[kind] += count
+                    return
+                last = "status %s" % r.status
+            except Exception as e:  # noqa: BLE001 - report, do not stop
+                last = str(e)
+            retried.append("%s (attempt %d): %s" % (what, n + 1, last))
+        errors.append("%s: %s" % (what, last))
+
     started = time.time()
     for i in range(args.sync):
-        try:
-            r = producer.send_sync(make_message(topic, "sync", i))
-            if r.status == 0:
-                sent["sync"] += 1
-            else:
-                errors.append("sync %d status %s" % (i, r.status))
-        except Exception as e:  # noqa: BLE001 - report, do not stop
-            errors.append("sync %d: %s" % (i, e))
+        attempt("sync %d" % i, lambda: producer.send_sync(make_message(topic, "sync", i)), kind="sync")
     for i in range(args.oneway):
-        try:
-            producer.send_oneway(make_message(topic, "oneway", i))
-            sent["oneway"] += 1
-        except Exception as e:  # noqa: BLE001
-            errors.append("oneway %d: %s" % (i, e))
+        attempt("oneway %d" % i, lambda: producer.send_oneway(make_message(topic, "oneway", i)), kind="oneway")
     for i in range(args.orderly):
-        try:
-            r = producer.send_orderly(make_message(topic, "orderly", i), i % 4)
-            if r.status == 0:
-                sent["orderly"] += 1
-        except Exception as e:  # noqa: BLE001
-            errors.append("orderly %d: %s" % (i, e))
+        attempt("orderly %d" % i, lambda: producer.send_orderly(make_message(topic, "orderly", i), i % 4), kind="orderly")
     for start in range(0, args.batch, 10):
         batch = [make_message(topic, "batch", i) for i in range(start, min(start + 10, args.batch))]
-        try:
-            r = producer.send_batch(batch)
-            if r.status == 0:
-                sent["batch"] += len(batch)
-        except Exception as e:  # noqa: BLE001
-            errors.append("batch %d: %s" % (start, e))
+        attempt("batch %d" % start, lambda: producer.send_batch(batch), count=len(batch), kind="batch")
     send_seconds = time.time() - started
     total = sum(sent.values()) + 1  # + warmup
     tag_a_total = 1 + sum(
@@ -210,6 +206,8 @@ def main():
         "send_seconds": round(send_seconds, 3),
         "errors": errors[:20],
         "error_count": len(errors),
+        "retried": retried[:20],
+        "retry_count": len(retried),
         "consumers": {k: c.summary() for k, c in collectors.items()},
     }
     for c in consumers:
