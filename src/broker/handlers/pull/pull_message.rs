@@ -275,7 +275,12 @@ async fn process(
     }
     let subscription = Arc::new(subscription);
 
-    let read = read_store(broker, header, subscription.clone()).await;
+    let mut read = read_store(broker, header, subscription.clone()).await;
+    // Java's store creates a missing ConsumeQueue on lookup and reports the empty queue as
+    // NO_MESSAGE_IN_QUEUE; clients never see NO_MATCHED_LOGIC_QUEUE from 4.9.7.
+    if read.status == GetMessageStatus::NoMatchedLogicQueue {
+        read.status = GetMessageStatus::NoMessageInQueue;
+    }
     let mut code = match read.status {
         GetMessageStatus::Found => rc::SUCCESS,
         GetMessageStatus::MessageWasRemoving | GetMessageStatus::NoMatchedMessage => {
