@@ -138,8 +138,13 @@ async fn pull_figures() {
         .update(TopicConfig::new("BenchFig", 4, 4, 6))
         .unwrap();
     let started = std::time::Instant::now();
+    let born = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
     for i in 0..200_000 {
         let mut msg = MessageExtBrokerInner::new("BenchFig", i % 4, vec![b'f'; 128]);
+        msg.born_timestamp = born;
         msg.properties_string = "WAIT\u{1}true".to_string();
         assert!(running.broker.store.put_message(msg).append.is_some());
     }
