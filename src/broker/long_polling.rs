@@ -176,3 +176,72 @@ impl PullHoldService {
         self.lock().clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(expr: &str) -> Arc<SubscriptionData> {
+        Arc::new(SubscriptionData::from_tag_expression("T", expr, 0))
+    }
+
+    async fn parked_then(holds: &Arc<PullHoldService>, n: usize) {
+        while holds.parked() != n {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn arrival_past_the_offset_with_a_matching_tag_wakes_only_that_pull() {
+        let holds = Arc::new(PullHoldService::new());
+        let tag_a = crate::java::java_string_hash("TagA") as i64;
+        let tag_c = crate::java::java_string_hash("TagC") as i64;
+        let spawn = |offset: i64, expr: &str, queue: i32| {
+            let holds = holds.clone();
+            let s = sub(expr);
+            tokio::spawn(async move {
+                holds
+                    .hold("T", queue, offset, s, Duration::from_secs(60), || 0)
+                    .await
+            })
+        };
+        let a = spawn(3, "TagA", 0);
+        let star = spawn(5, "*", 0);
+        let other_queue = spawn(3, "*", 1);
+        parked_then(&holds, 3).await;
+        // A TagC message: the TagA pull stays; the `*` pull at 5 is not passed by offset 4.
+        holds.notify_message_arriving("T", 0, 4, Some(tag_c));
+        assert_eq!(holds.parked(), 3);
+        holds.notify_message_arriving("T", 0, 4, Some(tag_a));
+        assert_eq!(a.await.unwrap(), Wake::Arrived);
+        assert_eq!(holds.parked(), 2);
+        holds.notify_message_arriving("U", 0, 100, None);
+        holds.notify_message_arriving("T", 0, 6, Some(tag_c));
+        assert_eq!(star.await.unwrap(), Wake::Arrived);
+        assert_eq!(holds.parked(), 1);
+        holds.shutdown();
+        assert_eq!(other_queue.await.unwrap(), Wake::Shutdown);
+        assert_eq!(holds.parked(), 0);
+    }
+
+    #[tokio::test]
+    async fn timeout_and_late_race_check() {
+        let holds = PullHoldService::new();
+        let wake = holds
+            .hold("T", 0, 1, sub("*"), Duration::from_millis(10), || 1)
+            .await;
+        assert_eq!(wake, Wake::TimedOut);
+        assert_eq!(holds.parked(), 0);
+        // The queue already passed the offset when parking: no wait at all.
+        let wake = holds
+            .hold("T", 0, 1, sub("*"), Duration::from_secs(60), || 2)
+            .await;
+        assert_eq!(wake, Wake::Arrived);
+        assert_eq!(holds.parked(), 0);
+        holds.shutdown();
+        let wake = holds
+            .hold("T", 0, 1, sub("*"), Duration::from_secs(60), || 0)
+            .await;
+        assert_eq!(wake, Wake::Shutdown);
+    }
+}
