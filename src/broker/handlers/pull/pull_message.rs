@@ -355,7 +355,9 @@ async fn process(
         } else {
             broker.config.short_polling_time_mills
         };
-        (subscription, Duration::from_millis(millis.max(0) as u64))
+        // Clamped so a hostile value cannot overflow the timer's deadline (~24 days).
+        let millis = millis.clamp(0, i32::MAX as i64) as u64;
+        (subscription, Duration::from_millis(millis))
     });
     Ok(Pulled { response, park })
 }
