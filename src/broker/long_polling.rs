@@ -8,7 +8,8 @@
 //!
 //! Unlike Java there is no 5-second re-check thread: each parked pull waits on its own
 //! notification or timer, in the task of its own request, so it never blocks the connection
-//! (the remoting server runs a connection's requests concurrently). A pull parked just after a
+//! (the remoting server runs a connection's requests concurrently). Only where the store
+//! notifies nobody (a slave, as in Java) does a parked pull look at the queue every 5 s. A pull parked just after a
 //! message was dispatched would miss that notification, so [`PullHoldService::hold`] looks at
 //! the queue's max offset once more after parking.
 
@@ -61,7 +62,9 @@ impl PullHoldService {
     }
 
     /// Parks a pull of `topic`/`queue_id` at `offset` for up to `timeout`. `max_offset` reads
-    /// the queue's current max offset (the race check after parking).
+    /// the queue's current max offset (the race check after parking). `recheck`: where no
+    /// notification comes (a slave's store notifies nobody, as Java's), look at the max offset
+    /// this often, as Java's hold service does every 5 s.
     pub async fn hold(
         &self,
         topic: &str,
@@ -69,7 +72,8 @@ impl PullHoldService {
         offset: i64,
         subscription: Arc<SubscriptionData>,
         timeout: Duration,
-        max_offset: impl FnOnce() -> i64,
+        recheck: Option<Duration>,
+        max_offset: impl Fn() -> i64,
     ) -> Wake {
         if self.shutdown.is_cancelled() {
             return Wake::Shutdown;
@@ -92,14 +96,29 @@ impl PullHoldService {
             self.remove(topic, queue_id, id);
             return Wake::Arrived;
         }
-        let wake = tokio::select! {
-            woken = rx => match woken {
-                Ok(()) => Wake::Arrived,
-                // The sender is only dropped by shutdown.
-                Err(_) => Wake::Shutdown,
-            },
-            _ = tokio::time::sleep(timeout) => Wake::TimedOut,
-            _ = self.shutdown.cancelled() => Wake::Shutdown,
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut rx = rx;
+        let wake = loop {
+            let next = match recheck {
+                Some(every) => deadline.min(tokio::time::Instant::now() + every),
+                None => deadline,
+            };
+            tokio::select! {
+                woken = &mut rx => break match woken {
+                    Ok(()) => Wake::Arrived,
+                    // The sender is only dropped by shutdown.
+                    Err(_) => Wake::Shutdown,
+                },
+                _ = tokio::time::sleep_until(next) => {
+                    if max_offset() > offset {
+                        break Wake::Arrived;
+                    }
+                    if next >= deadline {
+                        break Wake::TimedOut;
+                    }
+                }
+                _ = self.shutdown.cancelled() => break Wake::Shutdown,
+            }
         };
         if wake != Wake::Arrived {
             self.remove(topic, queue_id, id);
@@ -201,7 +220,7 @@ mod tests {
             let s = sub(expr);
             tokio::spawn(async move {
                 holds
-                    .hold("T", queue, offset, s, Duration::from_secs(60), || 0)
+                    .hold("T", queue, offset, s, Duration::from_secs(60), None, || 0)
                     .await
             })
         };
@@ -228,19 +247,38 @@ mod tests {
     async fn timeout_and_late_race_check() {
         let holds = PullHoldService::new();
         let wake = holds
-            .hold("T", 0, 1, sub("*"), Duration::from_millis(10), || 1)
+            .hold("T", 0, 1, sub("*"), Duration::from_millis(10), None, || 1)
             .await;
         assert_eq!(wake, Wake::TimedOut);
         assert_eq!(holds.parked(), 0);
         // The queue already passed the offset when parking: no wait at all.
         let wake = holds
-            .hold("T", 0, 1, sub("*"), Duration::from_secs(60), || 2)
+            .hold("T", 0, 1, sub("*"), Duration::from_secs(60), None, || 2)
             .await;
         assert_eq!(wake, Wake::Arrived);
         assert_eq!(holds.parked(), 0);
+        // Without notifications, the periodic re-check finds the new message.
+        let max = std::sync::atomic::AtomicI64::new(1);
+        let recheck = Some(Duration::from_millis(5));
+        let (wake, ()) = tokio::join!(
+            holds.hold(
+                "T",
+                0,
+                1,
+                sub("*"),
+                Duration::from_secs(60),
+                recheck,
+                || { max.load(Ordering::SeqCst) }
+            ),
+            async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                max.store(2, Ordering::SeqCst);
+            }
+        );
+        assert_eq!(wake, Wake::Arrived);
         holds.shutdown();
         let wake = holds
-            .hold("T", 0, 1, sub("*"), Duration::from_secs(60), || 0)
+            .hold("T", 0, 1, sub("*"), Duration::from_secs(60), None, || 0)
             .await;
         assert_eq!(wake, Wake::Shutdown);
     }

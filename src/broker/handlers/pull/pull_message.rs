@@ -38,6 +38,9 @@ pub mod sys_flag {
 /// `FAQUrl.suggestTodo(...)`: every FAQ url of 4.9.7 is the same page.
 const FAQ_SUFFIX: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
 
+/// How often a parked pull on a slave looks for new messages (Java's hold service period).
+const SLAVE_RECHECK: Duration = Duration::from_secs(5);
+
 /// `MixAll.MASTER_ID`.
 const MASTER_ID: i64 = 0;
 
@@ -105,6 +108,11 @@ pub async fn handle(
     let Some((subscription, polling)) = pulled.park else {
         return Some(pulled.response);
     };
+    // A slave's store reports no arrivals (as Java's): re-check every 5 s like Java's
+    // PullRequestHoldService. Without long polling nothing wakes a pull early either.
+    let recheck = (broker.config.long_polling_enable
+        && broker.store_config.broker_role == BrokerRole::Slave)
+        .then_some(SLAVE_RECHECK);
     let store = broker.store.clone();
     let wake = broker
         .pull_holds
@@ -114,6 +122,7 @@ pub async fn handle(
             header.queue_offset,
             subscription,
             polling,
+            recheck,
             || store.max_offset_in_queue(&header.topic, header.queue_id),
         )
         .await;
