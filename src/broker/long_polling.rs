@@ -41,6 +41,20 @@ struct Waiter {
     wake: oneshot::Sender<()>,
 }
 
+/// What to park: a pull of `topic`/`queue_id` at `offset`.
+pub struct ParkedPull<'a> {
+    pub topic: &'a str,
+    pub queue_id: i32,
+    pub offset: i64,
+    /// Decides which arriving messages wake it.
+    pub subscription: Arc<SubscriptionData>,
+    /// How long it may wait.
+    pub timeout: Duration,
+    /// Where no notification comes (a slave's store notifies nobody, as Java's), look at the
+    /// max offset this often, as Java's hold service does every 5 s.
+    pub recheck: Option<Duration>,
+}
+
 /// Parked pulls by topic, then queue id (looked up by `&str`: no allocation per message).
 type HoldTable = HashMap<String, HashMap<i32, Vec<Waiter>>>;
 
@@ -61,20 +75,18 @@ impl PullHoldService {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Parks a pull of `topic`/`queue_id` at `offset` for up to `timeout`. `max_offset` reads
-    /// the queue's current max offset (the race check after parking). `recheck`: where no
-    /// notification comes (a slave's store notifies nobody, as Java's), look at the max offset
-    /// this often, as Java's hold service does every 5 s.
-    pub async fn hold(
-        &self,
-        topic: &str,
-        queue_id: i32,
-        offset: i64,
-        subscription: Arc<SubscriptionData>,
-        timeout: Duration,
-        recheck: Option<Duration>,
-        max_offset: impl Fn() -> i64,
-    ) -> Wake {
+    /// Parks a pull until a message it can take arrives, its time is up, or shutdown.
+    /// `max_offset` reads the queue's current max offset (the race check after parking and the
+    /// periodic re-check).
+    pub async fn hold(&self, pull: ParkedPull<'_>, max_offset: impl Fn() -> i64) -> Wake {
+        let ParkedPull {
+            topic,
+            queue_id,
+            offset,
+            subscription,
+            timeout,
+            recheck,
+        } = pull;
         if self.shutdown.is_cancelled() {
             return Wake::Shutdown;
         }
@@ -204,6 +216,24 @@ mod tests {
         Arc::new(SubscriptionData::from_tag_expression("T", expr, 0))
     }
 
+    fn park(
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+        subscription: Arc<SubscriptionData>,
+        timeout_ms: u64,
+        recheck: Option<Duration>,
+    ) -> ParkedPull<'_> {
+        ParkedPull {
+            topic,
+            queue_id,
+            offset,
+            subscription,
+            timeout: Duration::from_millis(timeout_ms),
+            recheck,
+        }
+    }
+
     async fn parked_then(holds: &Arc<PullHoldService>, n: usize) {
         while holds.parked() != n {
             tokio::task::yield_now().await;
@@ -220,7 +250,7 @@ mod tests {
             let s = sub(expr);
             tokio::spawn(async move {
                 holds
-                    .hold("T", queue, offset, s, Duration::from_secs(60), None, || 0)
+                    .hold(park("T", queue, offset, s, 60_000, None), || 0)
                     .await
             })
         };
@@ -246,14 +276,12 @@ mod tests {
     #[tokio::test]
     async fn timeout_and_late_race_check() {
         let holds = PullHoldService::new();
-        let wake = holds
-            .hold("T", 0, 1, sub("*"), Duration::from_millis(10), None, || 1)
-            .await;
+        let wake = holds.hold(park("T", 0, 1, sub("*"), 10, None), || 1).await;
         assert_eq!(wake, Wake::TimedOut);
         assert_eq!(holds.parked(), 0);
         // The queue already passed the offset when parking: no wait at all.
         let wake = holds
-            .hold("T", 0, 1, sub("*"), Duration::from_secs(60), None, || 2)
+            .hold(park("T", 0, 1, sub("*"), 60_000, None), || 2)
             .await;
         assert_eq!(wake, Wake::Arrived);
         assert_eq!(holds.parked(), 0);
@@ -261,15 +289,8 @@ mod tests {
         let max = std::sync::atomic::AtomicI64::new(1);
         let recheck = Some(Duration::from_millis(5));
         let (wake, ()) = tokio::join!(
-            holds.hold(
-                "T",
-                0,
-                1,
-                sub("*"),
-                Duration::from_secs(60),
-                recheck,
-                || { max.load(Ordering::SeqCst) }
-            ),
+            holds.hold(park("T", 0, 1, sub("*"), 60_000, recheck), || max
+                .load(Ordering::SeqCst)),
             async {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 max.store(2, Ordering::SeqCst);
@@ -278,7 +299,7 @@ mod tests {
         assert_eq!(wake, Wake::Arrived);
         holds.shutdown();
         let wake = holds
-            .hold("T", 0, 1, sub("*"), Duration::from_secs(60), None, || 0)
+            .hold(park("T", 0, 1, sub("*"), 60_000, None), || 0)
             .await;
         assert_eq!(wake, Wake::Shutdown);
     }

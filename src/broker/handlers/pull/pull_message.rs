@@ -15,6 +15,7 @@
 //! evaluated, so such consumers get every message of the queue and filter nothing; the
 //! filter-data checks Java makes for them (FILTER_DATA_NOT_EXIST / _NOT_LATEST) are skipped.
 
+use crate::broker::long_polling::{ParkedPull, Wake};
 use crate::broker::Broker;
 use crate::protocol::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use crate::protocol::heartbeat::{MessageModel, SubscriptionData, EXPRESSION_TAG};
@@ -117,16 +118,18 @@ pub async fn handle(
     let wake = broker
         .pull_holds
         .hold(
-            &header.topic,
-            header.queue_id,
-            header.queue_offset,
-            subscription,
-            polling,
-            recheck,
+            ParkedPull {
+                topic: &header.topic,
+                queue_id: header.queue_id,
+                offset: header.queue_offset,
+                subscription,
+                timeout: polling,
+                recheck,
+            },
             || store.max_offset_in_queue(&header.topic, header.queue_id),
         )
         .await;
-    if wake == crate::broker::long_polling::Wake::Shutdown {
+    if wake == Wake::Shutdown {
         return None;
     }
     match process(broker, conn, &request, &header, false).await {
