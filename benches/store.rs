@@ -53,6 +53,14 @@ fn thread_cpu_time() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
+/// (voluntary, involuntary) context switches of the calling thread so far.
+fn thread_switches() -> (i64, i64) {
+    // SAFETY: fills the struct we own.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+    (ru.ru_nvcsw as i64, ru.ru_nivcsw as i64)
+}
+
 fn append_async(body_len: usize, total_bytes: u64) -> (Dir, u64) {
     let d = dir(&format!("async{body_len}"));
     let store = MessageStore::open(config(&d.0, FlushDiskType::AsyncFlush)).unwrap();
@@ -61,11 +69,18 @@ fn append_async(body_len: usize, total_bytes: u64) -> (Dir, u64) {
     let n = total_bytes / record;
     let start = Instant::now();
     let cpu_start = thread_cpu_time();
+    let switches_start = thread_switches();
     for i in 0..n {
         let r = store.put_message(message(&body, i));
         debug_assert!(r.is_ok());
     }
     let cpu = thread_cpu_time() - cpu_start;
+    let switches = thread_switches();
+    println!(
+        "  appender context switches: {} voluntary (blocked), {} involuntary (preempted)",
+        switches.0 - switches_start.0,
+        switches.1 - switches_start.1
+    );
     let elapsed = start.elapsed();
     report(
         &format!("append {body_len:>5} B, ASYNC_FLUSH, 1 thread"),

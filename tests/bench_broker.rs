@@ -74,3 +74,82 @@ async fn produce_then_consume_on_the_ferrocket_broker() {
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Consume through ferrocket's PULL_MESSAGE handler and long polling: messages put straight
+/// into the broker's store (with known born timestamps), pulled back by `bench consume`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consume_from_the_ferrocket_broker_store() {
+    use ferrocket::protocol::body::TopicConfig;
+    use ferrocket::store::message::MessageExtBrokerInner;
+
+    let dir = std::env::temp_dir().join(format!("ferrocket-bench-pull-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let addr = running.local_addrs[0];
+    running
+        .broker
+        .topics
+        .update(TopicConfig::new("BenchPull", 2, 2, 6))
+        .unwrap();
+    let born = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+        - 5_000;
+    for i in 0..100 {
+        let mut msg = MessageExtBrokerInner::new("BenchPull", i % 2, vec![b'p'; 64]);
+        msg.born_timestamp = born;
+        msg.properties_string = "WAIT\u{1}true".to_string();
+        let put = running.broker.store.put_message(msg);
+        assert!(put.append.is_some(), "put {i}: {:?}", put.status);
+    }
+    let report = run(&format!(
+        "consume --broker {addr} --broker-name broker-test --queues 2 --topic BenchPull \
+         --group bench_pull --from first --messages 100 --duration 30"
+    ))
+    .await;
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(report.messages(), 100, "errors: {:?}", report.totals.errors);
+    assert_eq!(report.totals.body_bytes, 100 * 64);
+    // Born 5 s before the put: every latency is at least that.
+    assert!(report.totals.latency_us.min() >= 5_000_000);
+    assert!(report.totals.latency_us.max() < 65_000_000);
+}
+
+/// Figures, not a check: pull throughput of ferrocket's broker for a seeded backlog. Run in
+/// release: `cargo test --release --test bench_broker pull_figures -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "prints throughput figures; run explicitly in release"]
+async fn pull_figures() {
+    use ferrocket::protocol::body::TopicConfig;
+    use ferrocket::store::message::MessageExtBrokerInner;
+
+    let dir = std::env::temp_dir().join(format!("ferrocket-bench-figures-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+        s.store.mapped_file_size_commit_log = 256 * 1024 * 1024;
+    })
+    .await;
+    let addr = running.local_addrs[0];
+    running
+        .broker
+        .topics
+        .update(TopicConfig::new("BenchFig", 4, 4, 6))
+        .unwrap();
+    let started = std::time::Instant::now();
+    for i in 0..200_000 {
+        let mut msg = MessageExtBrokerInner::new("BenchFig", i % 4, vec![b'f'; 128]);
+        msg.properties_string = "WAIT\u{1}true".to_string();
+        assert!(running.broker.store.put_message(msg).append.is_some());
+    }
+    println!("seeded 200000 messages in {:?}", started.elapsed());
+    let report = run(&format!(
+        "consume --broker {addr} --broker-name broker-test --queues 4 --topic BenchFig \
+         --group bench_fig --from first --messages 200000 --duration 60"
+    ))
+    .await;
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(report.messages(), 200_000);
+}

@@ -604,8 +604,9 @@ async fn oneway_sends_and_errors_by_code() {
     ))
     .await;
     assert_eq!(report.messages(), 50);
-    // Oneway requests are done once written; wait for the fake to have read them all.
-    for _ in 0..500 {
+    // Oneway requests are done once queued; wait (up to 30 s on a loaded machine) for the fake
+    // to have read them all.
+    for _ in 0..3000 {
         if b.fake.seen_code(request_code::SEND_MESSAGE_V2).len() == 50 {
             break;
         }
@@ -912,4 +913,29 @@ async fn produce_and_consume_through_the_real_namesrv() {
     assert_eq!(report.messages(), 30);
     server.shutdown().await;
     let _ = std::fs::remove_dir_all(home);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_broker_or_missing_route_fails_the_run_up_front() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap(); // listener dropped: nothing listens there any more
+    let err = bench::run(args(&format!("produce --broker {dead} --messages 5")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, bench::BenchError::Remoting(_)), "{err}");
+    let ns = start(FakeConfig::default()).await; // knows no topic, not even TBW102
+    let err = bench::run(args(&format!("consume --namesrv {} --topic Nope", ns.addr)))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("TOPIC_NOT_EXIST"), "{err}");
+    let err = bench::run(args(&format!("produce --namesrv {} --topic Nope", ns.addr)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, bench::BenchError::Route { .. }), "{err}");
+    let err = bench::run(args("produce --broker 127.0.0.1:1 --size 0"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, bench::BenchError::Usage(_)), "{err}");
 }

@@ -319,3 +319,39 @@ fn a_second_open_of_the_same_store_is_refused() {
     // Released on drop: opens again.
     MessageStore::open(config(tmp.path())).unwrap().shutdown();
 }
+
+#[test]
+fn dropping_the_last_handle_shuts_down_cleanly() {
+    let tmp = TempDir::new("drop");
+    let store = MessageStore::open(config(tmp.path())).unwrap();
+    let r = store.put_message(MessageExtBrokerInner::new(
+        "Dropped",
+        0,
+        Bytes::from_static(b"kept"),
+    ));
+    let phy = r.append.unwrap().wrote_offset;
+    drop(store); // no shutdown(): the background threads must not keep the store alive
+                 // The last handle may have been a background thread's momentary one: the shutdown then
+                 // runs there, so wait for it (bounded).
+    let started = std::time::Instant::now();
+    let store = loop {
+        if !tmp.path().join("abort").exists() {
+            if let Ok(store) = MessageStore::open(config(tmp.path())) {
+                break store;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "Drop did not shut the store down"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    println!("reopened after {:?}", started.elapsed());
+    assert!(!store.recovery_report().abnormal);
+    assert!(store.wait_dispatched(Duration::from_secs(10)));
+    assert_eq!(
+        store.get_message("Dropped", 0, 0, 1, None).messages[0].start_offset(),
+        phy
+    );
+    store.shutdown();
+}

@@ -6,6 +6,18 @@ use std::sync::Arc;
 
 use crate::remoting::{Connection, RemotingClient, RemotingError};
 
+/// Shuts its clients down when dropped, so a run that fails half-way (a dead broker, a bad
+/// route) leaves no connection behind.
+pub struct ClientsGuard(pub Vec<RemotingClient>);
+
+impl Drop for ClientsGuard {
+    fn drop(&mut self) {
+        for client in &self.0 {
+            client.shutdown();
+        }
+    }
+}
+
 pub struct ConnCache {
     client: RemotingClient,
     conns: Vec<(Arc<str>, Connection)>,

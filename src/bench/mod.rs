@@ -34,7 +34,7 @@
 //! `--messages N` (neither: 10 s), `--serialize json|rocketmq` (header encoding of every request,
 //! NameServer lookups included), `--interval` (a line per second), `--timeout-ms` (3000).
 //! Produce only: `--size` (128 body bytes, 1..=4 MiB), `--tags`, `--keys on|off` (KEYS
-//! `bench-<n>`), `--connections` (1 per broker), `--concurrency` (16), `--rate` (0 = none),
+//! `bench-<n>`), `--connections` (TCP connections per broker, 1), `--concurrency` (16), `--rate` (0 = none),
 //! `--oneway`, `--batch N` (1), `--producer-group`, `--compress-over BYTES` (4096) /
 //! `--no-compress` (bodies that large are zlib-compressed once, as a Java producer would, sysFlag
 //! 0x301; throughput counts the uncompressed size). Consume only: `--group`,
@@ -43,7 +43,9 @@
 //! The summary (count, msgs/s, MB/s of bodies, p50/p90/p99/p99.9/max latency, errors by response
 //! code) is printed at the end; `--interval` adds a line per second. Ctrl-C ends a run early,
 //! still with its summary. Single failed requests are counted, not retried (a Java producer
-//! retries twice); the consumer sends no heartbeat (its pulls carry the subscription instead).
+//! retries twice); routes are looked up once at the start (a Java client refreshes them every
+//! 30 s); the consumer pulls from masters only and sends no heartbeat (its pulls carry the
+//! subscription instead, as with Java's `postSubscriptionWhenPull`).
 
 mod conn_cache;
 pub mod consume;

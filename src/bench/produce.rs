@@ -26,7 +26,7 @@ use crate::remoting::{
 
 use crate::store::message::sys_flag::{COMPRESSED_FLAG, COMPRESSION_ZLIB_TYPE};
 
-use super::conn_cache::ConnCache;
+use super::conn_cache::{ClientsGuard, ConnCache};
 use super::message::{
     batch_item_len, body_crc, put_batch_item, write_send_properties, UniqIdGenerator,
 };
@@ -256,6 +256,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
         .first()
         .cloned()
         .ok_or_else(|| BenchError::Usage("--connections must be at least 1".to_string()))?;
+    let clients = ClientsGuard(clients);
 
     let queues = match (&target.namesrv, &target.broker) {
         (Some(namesrv), _) => {
@@ -272,7 +273,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
     // Connect before the clock starts: fail fast on a dead broker, and learn the address the
     // message ids carry.
     let mut local_ip: Option<IpAddr> = None;
-    for client in &clients {
+    for client in &clients.0 {
         for q in &queues {
             let conn = client.connection(&q.addr).await?;
             local_ip.get_or_insert(conn.local_addr().ip());
@@ -330,7 +331,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
     let done = CancellationToken::new();
     let collector = tokio::spawn(stats::collect(slots.clone(), target.interval, done.clone()));
     let mut workers = JoinSet::new();
-    for (i, client) in clients.iter().cycle().take(args.concurrency).enumerate() {
+    for (i, client) in clients.0.iter().cycle().take(args.concurrency).enumerate() {
         workers.spawn(worker(shared.clone(), client.clone(), slots.clone(), i));
     }
     while workers.join_next().await.is_some() {}
@@ -338,9 +339,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
     done.cancel();
     shared.budget.stop.cancel();
     let totals = collector.await.unwrap_or_else(|_| slots.drain());
-    for client in &clients {
-        client.shutdown();
-    }
+    drop(clients); // closes every connection
     Ok(BenchReport {
         mode: "produce",
         elapsed,

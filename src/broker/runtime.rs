@@ -97,6 +97,10 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
     }
     tasks.spawn(registration::run(broker.clone(), shutdown.clone()));
     tasks.spawn(housekeeping(broker.clone(), shutdown.clone()));
+    tasks.spawn(super::stats::run_sampling(
+        broker.stats.clone(),
+        shutdown.clone(),
+    ));
     Ok(RunningBroker {
         broker,
         local_addrs,

@@ -6,7 +6,6 @@
 
 pub mod config;
 pub mod handlers;
-pub mod java_order;
 pub mod kv_config;
 pub mod route_info;
 pub mod server;

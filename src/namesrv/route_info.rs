@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::java_order::{bucket, hash_map_table_size, hash_set_order};
+use crate::java::{bucket, hash_map_table_size, hash_set_order};
 use crate::protocol::topic::{perm, sys_flag};
 
 use crate::protocol::body::{

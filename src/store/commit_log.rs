@@ -145,10 +145,7 @@ impl PutMessageResult {
 }
 
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    crate::java::current_time_millis()
 }
 
 /// The next queue offset of every topic-queue (Java `topicQueueTable`, key `topic-queueId`).

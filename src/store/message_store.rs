@@ -181,6 +181,13 @@ impl Stop {
     }
 }
 
+/// The housekeeping thread's schedule.
+struct Housekeeping {
+    last_thorough: Instant,
+    last_clean: Instant,
+    last_min_phy: i64,
+}
+
 /// The message store.
 pub struct MessageStore {
     config: MessageStoreConfig,
@@ -189,11 +196,13 @@ pub struct MessageStore {
     checkpoint: Arc<Checkpoint>,
     running_flags: RunningFlags,
     clean_commit_log: CleanCommitLogService,
-    reput_from: AtomicI64,
+    reput_from: Arc<AtomicI64>,
+    /// Set when the reput thread has left its loop (then `shutdown` dispatches what is left).
+    reput_exited: Arc<AtomicBool>,
     last_exit_ok: bool,
     recovery: RecoveryReport,
     shutdown: AtomicBool,
-    stop: Stop,
+    stop: Arc<Stop>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     arriving: Mutex<Option<Arc<MessageArrivingListener>>>,
     _lock_file: File,
@@ -310,11 +319,12 @@ impl MessageStore {
             checkpoint,
             running_flags: RunningFlags::default(),
             clean_commit_log: CleanCommitLogService::default(),
-            reput_from: AtomicI64::new(0),
+            reput_from: Arc::new(AtomicI64::new(0)),
+            reput_exited: Arc::new(AtomicBool::new(false)),
             last_exit_ok,
             recovery: report,
             shutdown: AtomicBool::new(false),
-            stop: Stop::default(),
+            stop: Arc::new(Stop::default()),
             threads: Mutex::new(Vec::new()),
             arriving: Mutex::new(None),
             _lock_file: lock_file,
@@ -338,12 +348,39 @@ impl MessageStore {
         self.reput_from.store(from, Ordering::Release);
         self.commit_log.start()?;
         let mut threads = Vec::new();
+        // The threads hold only a `Weak`: a store dropped without `shutdown` still stops them
+        // (through `Drop`) instead of being kept alive by them.
         {
-            let store = Arc::clone(self);
+            let weak = Arc::downgrade(self);
+            let notifier = Arc::clone(self.commit_log.append_notifier());
+            let (commit_log, reput_from, stop) = (
+                Arc::clone(&self.commit_log),
+                Arc::clone(&self.reput_from),
+                Arc::clone(&self.stop),
+            );
             threads.push(
                 std::thread::Builder::new()
                     .name("store-reput".into())
-                    .spawn(move || store.run_reput())?,
+                    .spawn(move || {
+                        let mut reported_bad_at = -1i64;
+                        loop {
+                            let progressed = match weak.upgrade() {
+                                Some(store) => store.reput_step(&mut reported_bad_at),
+                                None => break,
+                            };
+                            let caught_up =
+                                commit_log.max_offset() <= reput_from.load(Ordering::Acquire);
+                            if stop.is_stopped() && (!progressed || caught_up) {
+                                break;
+                            }
+                            if !progressed {
+                                notifier.wait(Duration::from_millis(100), || {
+                                    commit_log.max_offset() > reput_from.load(Ordering::Acquire)
+                                        || stop.is_stopped()
+                                });
+                            }
+                        }
+                    })?,
             );
         }
         // Java waits for the reput to catch up before serving, then rebuilds the queue table.
@@ -367,11 +404,26 @@ impl MessageStore {
         );
         std::fs::write(self.config.abort_path(), b"")?;
         {
-            let store = Arc::clone(self);
+            let weak = Arc::downgrade(self);
+            let stop = Arc::clone(&self.stop);
+            let flush_interval =
+                Duration::from_millis(self.config.flush_interval_consume_queue.max(1) as u64);
             threads.push(
                 std::thread::Builder::new()
                     .name("store-housekeeping".into())
-                    .spawn(move || store.run_housekeeping())?,
+                    .spawn(move || {
+                        let mut state = Housekeeping {
+                            last_thorough: Instant::now(),
+                            last_clean: Instant::now(),
+                            last_min_phy: 0,
+                        };
+                        while !stop.sleep(flush_interval) {
+                            match weak.upgrade() {
+                                Some(store) => store.housekeeping_step(&mut state),
+                                None => break,
+                            }
+                        }
+                    })?,
             );
         }
         self.threads
@@ -812,66 +864,57 @@ impl MessageStore {
         self.clean_commit_log.execute_delete_files_manually();
     }
 
-    fn run_reput(&self) {
-        let notifier = Arc::clone(self.commit_log.append_notifier());
-        let delay_levels = self.commit_log.delay_levels_ms().to_vec();
-        let mut reported_bad_at = -1i64;
-        loop {
-            let mut from = self.reput_from.load(Ordering::Acquire);
-            let min = self.commit_log.min_offset();
-            if from < min {
-                tracing::warn!(
-                    from,
-                    min,
-                    "reput offset behind the CommitLog minimum; skipping ahead"
-                );
-                from = min;
-                self.reput_from.store(from, Ordering::Release);
-            }
-            let mut progressed = false;
-            if from < self.commit_log.max_offset() {
-                if let Some(data) = self.commit_log.get_data(from) {
-                    let mut pos = 0usize;
-                    while pos < data.len() {
-                        match check_record(&data[pos..], false, &delay_levels) {
-                            RecordCheck::Message(req) => {
-                                self.logics.dispatch(&req);
-                                pos += req.msg_size as usize;
-                                self.reput_from.store(from + pos as i64, Ordering::Release);
-                                progressed = true;
-                                self.notify_arriving(&req);
-                            }
-                            RecordCheck::Blank => {
-                                let next = self.commit_log.roll_next_file(from + pos as i64);
-                                self.reput_from.store(next, Ordering::Release);
-                                progressed = true;
-                                break;
-                            }
-                            RecordCheck::Invalid(DecodeError::Truncated { .. }) => break, // more bytes to come (slave)
-                            RecordCheck::Invalid(e) => {
-                                let at = from + pos as i64;
-                                if reported_bad_at != at {
-                                    tracing::error!(offset = at, error = %e, "reput: unreadable CommitLog record; dispatch stalls here");
-                                    reported_bad_at = at;
-                                }
-                                break;
-                            }
-                        }
+    /// One pass of the dispatcher over the readable bytes of the file at the reput offset;
+    /// returns whether it moved.
+    fn reput_step(&self, reported_bad_at: &mut i64) -> bool {
+        let delay_levels = self.commit_log.delay_levels_ms();
+        let mut from = self.reput_from.load(Ordering::Acquire);
+        let min = self.commit_log.min_offset();
+        if from < min {
+            tracing::warn!(
+                from,
+                min,
+                "reput offset behind the CommitLog minimum; skipping ahead"
+            );
+            from = min;
+            self.reput_from.store(from, Ordering::Release);
+        }
+        let mut progressed = false;
+        if from >= self.commit_log.max_offset() {
+            return false;
+        }
+        let Some(data) = self.commit_log.get_data(from) else {
+            return false;
+        };
+        let mut pos = 0usize;
+        while pos < data.len() {
+            match check_record(&data[pos..], false, delay_levels) {
+                RecordCheck::Message(req) => {
+                    self.logics.dispatch(&req);
+                    pos += req.msg_size as usize;
+                    self.reput_from.store(from + pos as i64, Ordering::Release);
+                    progressed = true;
+                    self.notify_arriving(&req);
+                }
+                RecordCheck::Blank => {
+                    let next = self.commit_log.roll_next_file(from + pos as i64);
+                    self.reput_from.store(next, Ordering::Release);
+                    progressed = true;
+                    break;
+                }
+                // More bytes to come (a slave receives records in arbitrary chunks).
+                RecordCheck::Invalid(DecodeError::Truncated { .. }) => break,
+                RecordCheck::Invalid(e) => {
+                    let at = from + pos as i64;
+                    if *reported_bad_at != at {
+                        tracing::error!(offset = at, error = %e, "reput: unreadable CommitLog record; dispatch stalls here");
+                        *reported_bad_at = at;
                     }
+                    break;
                 }
             }
-            if self.stop.is_stopped() && (!progressed || self.dispatch_behind_bytes() == 0) {
-                break;
-            }
-            if !progressed {
-                let commit_log = &self.commit_log;
-                let reput_from = &self.reput_from;
-                notifier.wait(Duration::from_millis(100), || {
-                    commit_log.max_offset() > reput_from.load(Ordering::Acquire)
-                        || self.stop.is_stopped()
-                });
-            }
         }
+        progressed
     }
 
     fn notify_arriving(&self, req: &DispatchRequest) {
@@ -910,39 +953,30 @@ impl MessageStore {
         }
     }
 
-    fn run_housekeeping(&self) {
+    fn housekeeping_step(&self, state: &mut Housekeeping) {
         let c = &self.config;
-        let flush_interval = Duration::from_millis(c.flush_interval_consume_queue.max(1) as u64);
         let thorough = Duration::from_millis(c.flush_consume_queue_thorough_interval.max(0) as u64);
         let clean_interval = Duration::from_millis(c.clean_resource_interval.max(1) as u64);
-        let mut last_thorough = Instant::now();
-        let mut last_clean = Instant::now();
-        let mut last_min_phy = 0i64;
-        loop {
-            if self.stop.sleep(flush_interval) {
-                break;
-            }
-            let mut least = c.flush_consume_queue_least_pages.max(0) as usize;
-            if last_thorough.elapsed() >= thorough {
-                last_thorough = Instant::now();
-                least = 0;
-            }
-            self.flush_consume_queues(least);
-            if self.logics.consume_queues.is_logics_queue_error() {
-                self.running_flags
-                    .set(RunningFlags::WRITE_LOGICS_QUEUE_ERROR);
-            }
-            if last_clean.elapsed() >= clean_interval {
-                last_clean = Instant::now();
-                self.clean_commit_log
-                    .run_once(c, &self.commit_log, &self.running_flags);
-                // ConsumeQueue/IndexFile cleanup follows the CommitLog minimum.
-                let min_phy = self.commit_log.min_offset();
-                if min_phy > last_min_phy {
-                    last_min_phy = min_phy;
-                    self.logics.consume_queues.delete_expired_files(min_phy);
-                    self.logics.index.delete_expired_files(min_phy);
-                }
+        let mut least = c.flush_consume_queue_least_pages.max(0) as usize;
+        if state.last_thorough.elapsed() >= thorough {
+            state.last_thorough = Instant::now();
+            least = 0;
+        }
+        self.flush_consume_queues(least);
+        if self.logics.consume_queues.is_logics_queue_error() {
+            self.running_flags
+                .set(RunningFlags::WRITE_LOGICS_QUEUE_ERROR);
+        }
+        if state.last_clean.elapsed() >= clean_interval {
+            state.last_clean = Instant::now();
+            self.clean_commit_log
+                .run_once(c, &self.commit_log, &self.running_flags);
+            // ConsumeQueue/IndexFile cleanup follows the CommitLog minimum.
+            let min_phy = self.commit_log.min_offset();
+            if min_phy > state.last_min_phy {
+                state.last_min_phy = min_phy;
+                self.logics.consume_queues.delete_expired_files(min_phy);
+                self.logics.index.delete_expired_files(min_phy);
             }
         }
     }
@@ -954,15 +988,25 @@ impl MessageStore {
         if self.shutdown.swap(true, Ordering::AcqRel) {
             return;
         }
-        // Let the reput finish what is appended (bounded, as Java's 5 s).
+        // Let the reput finish what is appended (bounded, as Java's 5 s). When the reput thread
+        // is gone (the last handle was dropped: it cannot upgrade any more) or we are it, this
+        // thread does the catching up; never both at once.
+        let on_reput = std::thread::current().name() == Some("store-reput");
         let deadline = Instant::now() + Duration::from_secs(5);
+        let mut reported = -1;
         while self.dispatch_behind_bytes() > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
+            let ours = on_reput || self.reput_exited.load(Ordering::Acquire);
+            if !(ours && self.reput_step(&mut reported)) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
         self.stop.stop();
         self.commit_log.append_notifier().notify();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         for t in threads {
+            if t.thread().id() == std::thread::current().id() {
+                continue; // dropped from inside this thread: it ends by itself
+            }
             let _ = t.join();
         }
         self.flush_consume_queues(0);

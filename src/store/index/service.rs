@@ -398,10 +398,7 @@ impl CommitLogDispatcher for IndexService {
 }
 
 fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    crate::java::current_time_millis()
 }
 
 /// `yyyyMMddHHmmssSSS` of an epoch-millisecond time, in UTC (Java uses the JVM's default
