@@ -31,6 +31,30 @@ async fn pull_from_zero_returns_the_commitlog_records_byte_identical() {
     let two: Vec<u8> = offsets[..2].iter().flat_map(|o| b.record(*o)).collect();
     assert_eq!(resp.body.as_deref(), Some(&two[..]));
     h.queue_offset = 2;
+    // A ROCKETMQ-serialized pull gets the fast-codec header: fields in declaration order.
+    let mut binary = pull_request(&h);
+    binary.serialize_type = ferrocket::remoting::SerializeType::RocketMq;
+    let resp = b.invoke(binary).await;
+    assert_eq!(
+        resp.serialize_type,
+        ferrocket::remoting::SerializeType::RocketMq
+    );
+    let keys: Vec<&str> = resp
+        .ext_fields
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "suggestWhichBrokerId",
+            "nextBeginOffset",
+            "minOffset",
+            "maxOffset"
+        ]
+    );
     let resp = b.pull(&h).await;
     assert_eq!(offsets_of(&resp).0, 4);
     let next: Vec<u8> = offsets[2..4].iter().flat_map(|o| b.record(*o)).collect();

@@ -8,7 +8,8 @@
 //!
 //! Unlike Java there is no 5-second re-check thread: each parked pull waits on its own
 //! notification or timer, in the task of its own request, so it never blocks the connection
-//! (the remoting server runs a connection's requests concurrently). A pull parked just after a
+//! (the remoting server runs a connection's requests concurrently). Only where the store
+//! notifies nobody (a slave, as in Java) does a parked pull look at the queue every 5 s. A pull parked just after a
 //! message was dispatched would miss that notification, so [`PullHoldService::hold`] looks at
 //! the queue's max offset once more after parking.
 
@@ -40,6 +41,20 @@ struct Waiter {
     wake: oneshot::Sender<()>,
 }
 
+/// What to park: a pull of `topic`/`queue_id` at `offset`.
+pub struct ParkedPull<'a> {
+    pub topic: &'a str,
+    pub queue_id: i32,
+    pub offset: i64,
+    /// Decides which arriving messages wake it.
+    pub subscription: Arc<SubscriptionData>,
+    /// How long it may wait.
+    pub timeout: Duration,
+    /// Where no notification comes (a slave's store notifies nobody, as Java's), look at the
+    /// max offset this often, as Java's hold service does every 5 s.
+    pub recheck: Option<Duration>,
+}
+
 /// Parked pulls by topic, then queue id (looked up by `&str`: no allocation per message).
 type HoldTable = HashMap<String, HashMap<i32, Vec<Waiter>>>;
 
@@ -60,17 +75,18 @@ impl PullHoldService {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Parks a pull of `topic`/`queue_id` at `offset` for up to `timeout`. `max_offset` reads
-    /// the queue's current max offset (the race check after parking).
-    pub async fn hold(
-        &self,
-        topic: &str,
-        queue_id: i32,
-        offset: i64,
-        subscription: Arc<SubscriptionData>,
-        timeout: Duration,
-        max_offset: impl FnOnce() -> i64,
-    ) -> Wake {
+    /// Parks a pull until a message it can take arrives, its time is up, or shutdown.
+    /// `max_offset` reads the queue's current max offset (the race check after parking and the
+    /// periodic re-check).
+    pub async fn hold(&self, pull: ParkedPull<'_>, max_offset: impl Fn() -> i64) -> Wake {
+        let ParkedPull {
+            topic,
+            queue_id,
+            offset,
+            subscription,
+            timeout,
+            recheck,
+        } = pull;
         if self.shutdown.is_cancelled() {
             return Wake::Shutdown;
         }
@@ -92,14 +108,29 @@ impl PullHoldService {
             self.remove(topic, queue_id, id);
             return Wake::Arrived;
         }
-        let wake = tokio::select! {
-            woken = rx => match woken {
-                Ok(()) => Wake::Arrived,
-                // The sender is only dropped by shutdown.
-                Err(_) => Wake::Shutdown,
-            },
-            _ = tokio::time::sleep(timeout) => Wake::TimedOut,
-            _ = self.shutdown.cancelled() => Wake::Shutdown,
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut rx = rx;
+        let wake = loop {
+            let next = match recheck {
+                Some(every) => deadline.min(tokio::time::Instant::now() + every),
+                None => deadline,
+            };
+            tokio::select! {
+                woken = &mut rx => break match woken {
+                    Ok(()) => Wake::Arrived,
+                    // The sender is only dropped by shutdown.
+                    Err(_) => Wake::Shutdown,
+                },
+                _ = tokio::time::sleep_until(next) => {
+                    if max_offset() > offset {
+                        break Wake::Arrived;
+                    }
+                    if next >= deadline {
+                        break Wake::TimedOut;
+                    }
+                }
+                _ = self.shutdown.cancelled() => break Wake::Shutdown,
+            }
         };
         if wake != Wake::Arrived {
             self.remove(topic, queue_id, id);
@@ -174,5 +205,102 @@ impl PullHoldService {
     pub fn shutdown(&self) {
         self.shutdown.cancel();
         self.lock().clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub(expr: &str) -> Arc<SubscriptionData> {
+        Arc::new(SubscriptionData::from_tag_expression("T", expr, 0))
+    }
+
+    fn park(
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+        subscription: Arc<SubscriptionData>,
+        timeout_ms: u64,
+        recheck: Option<Duration>,
+    ) -> ParkedPull<'_> {
+        ParkedPull {
+            topic,
+            queue_id,
+            offset,
+            subscription,
+            timeout: Duration::from_millis(timeout_ms),
+            recheck,
+        }
+    }
+
+    async fn parked_then(holds: &Arc<PullHoldService>, n: usize) {
+        while holds.parked() != n {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn arrival_past_the_offset_with_a_matching_tag_wakes_only_that_pull() {
+        let holds = Arc::new(PullHoldService::new());
+        let tag_a = crate::java::java_string_hash("TagA") as i64;
+        let tag_c = crate::java::java_string_hash("TagC") as i64;
+        let spawn = |offset: i64, expr: &str, queue: i32| {
+            let holds = holds.clone();
+            let s = sub(expr);
+            tokio::spawn(async move {
+                holds
+                    .hold(park("T", queue, offset, s, 60_000, None), || 0)
+                    .await
+            })
+        };
+        let a = spawn(3, "TagA", 0);
+        let star = spawn(5, "*", 0);
+        let other_queue = spawn(3, "*", 1);
+        parked_then(&holds, 3).await;
+        // A TagC message: the TagA pull stays; the `*` pull at 5 is not passed by offset 4.
+        holds.notify_message_arriving("T", 0, 4, Some(tag_c));
+        assert_eq!(holds.parked(), 3);
+        holds.notify_message_arriving("T", 0, 4, Some(tag_a));
+        assert_eq!(a.await.unwrap(), Wake::Arrived);
+        assert_eq!(holds.parked(), 2);
+        holds.notify_message_arriving("U", 0, 100, None);
+        holds.notify_message_arriving("T", 0, 6, Some(tag_c));
+        assert_eq!(star.await.unwrap(), Wake::Arrived);
+        assert_eq!(holds.parked(), 1);
+        holds.shutdown();
+        assert_eq!(other_queue.await.unwrap(), Wake::Shutdown);
+        assert_eq!(holds.parked(), 0);
+    }
+
+    #[tokio::test]
+    async fn timeout_and_late_race_check() {
+        let holds = PullHoldService::new();
+        let wake = holds.hold(park("T", 0, 1, sub("*"), 10, None), || 1).await;
+        assert_eq!(wake, Wake::TimedOut);
+        assert_eq!(holds.parked(), 0);
+        // The queue already passed the offset when parking: no wait at all.
+        let wake = holds
+            .hold(park("T", 0, 1, sub("*"), 60_000, None), || 2)
+            .await;
+        assert_eq!(wake, Wake::Arrived);
+        assert_eq!(holds.parked(), 0);
+        // Without notifications, the periodic re-check finds the new message.
+        let max = std::sync::atomic::AtomicI64::new(1);
+        let recheck = Some(Duration::from_millis(5));
+        let (wake, ()) = tokio::join!(
+            holds.hold(park("T", 0, 1, sub("*"), 60_000, recheck), || max
+                .load(Ordering::SeqCst)),
+            async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                max.store(2, Ordering::SeqCst);
+            }
+        );
+        assert_eq!(wake, Wake::Arrived);
+        holds.shutdown();
+        let wake = holds
+            .hold(park("T", 0, 1, sub("*"), 60_000, None), || 0)
+            .await;
+        assert_eq!(wake, Wake::Shutdown);
     }
 }

@@ -15,6 +15,7 @@
 //! evaluated, so such consumers get every message of the queue and filter nothing; the
 //! filter-data checks Java makes for them (FILTER_DATA_NOT_EXIST / _NOT_LATEST) are skipped.
 
+use crate::broker::long_polling::{ParkedPull, Wake};
 use crate::broker::Broker;
 use crate::protocol::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use crate::protocol::heartbeat::{MessageModel, SubscriptionData, EXPRESSION_TAG};
@@ -37,6 +38,9 @@ pub mod sys_flag {
 
 /// `FAQUrl.suggestTodo(...)`: every FAQ url of 4.9.7 is the same page.
 const FAQ_SUFFIX: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
+
+/// How often a parked pull on a slave looks for new messages (Java's hold service period).
+const SLAVE_RECHECK: Duration = Duration::from_secs(5);
 
 /// `MixAll.MASTER_ID`.
 const MASTER_ID: i64 = 0;
@@ -105,19 +109,27 @@ pub async fn handle(
     let Some((subscription, polling)) = pulled.park else {
         return Some(pulled.response);
     };
+    // A slave's store reports no arrivals (as Java's): re-check every 5 s like Java's
+    // PullRequestHoldService. Without long polling nothing wakes a pull early either.
+    let recheck = (broker.config.long_polling_enable
+        && broker.store_config.broker_role == BrokerRole::Slave)
+        .then_some(SLAVE_RECHECK);
     let store = broker.store.clone();
     let wake = broker
         .pull_holds
         .hold(
-            &header.topic,
-            header.queue_id,
-            header.queue_offset,
-            subscription,
-            polling,
+            ParkedPull {
+                topic: &header.topic,
+                queue_id: header.queue_id,
+                offset: header.queue_offset,
+                subscription,
+                timeout: polling,
+                recheck,
+            },
             || store.max_offset_in_queue(&header.topic, header.queue_id),
         )
         .await;
-    if wake == crate::broker::long_polling::Wake::Shutdown {
+    if wake == Wake::Shutdown {
         return None;
     }
     match process(broker, conn, &request, &header, false).await {
@@ -362,7 +374,9 @@ async fn process(
         } else {
             broker.config.short_polling_time_mills
         };
-        (subscription, Duration::from_millis(millis.max(0) as u64))
+        // Clamped so a hostile value cannot overflow the timer's deadline (~24 days).
+        let millis = millis.clamp(0, i32::MAX as i64) as u64;
+        (subscription, Duration::from_millis(millis))
     });
     Ok(Pulled { response, park })
 }
