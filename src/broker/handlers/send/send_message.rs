@@ -275,7 +275,7 @@ fn put_result_response(
     result: &PutMessageResult,
     queue_id: i32,
 ) -> RemotingCommand {
-    let (code, remark, sent) = put_status_response(broker, result.status);
+    let (code, remark, sent) = put_status_response(result.status);
     let mut response = send_response(broker, request, code, remark);
     if let (true, Some(append)) = (sent, &result.append) {
         let header = SendMessageResponseHeader {
