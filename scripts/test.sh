@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The project's test command (README: "Run the tests"). Installs what the tests need, then runs
-# formatting, lint and every test. Golden-corpus tests read ../shared/golden or $FERROCKET_GOLDEN.
+# The project's test command (README: "Run the tests"). Installs what the tests need, then checks
+# formatting and lints and runs every test. Golden-corpus tests read ../shared/golden or
+# $FERROCKET_GOLDEN and print SKIP when it is absent; the interop tests install their clients
+# (scripts/interop-setup.sh) and print SKIP when that is impossible here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-cargo test --all-targets
+if ! scripts/interop-setup.sh >/dev/null; then
+    echo "WARNING: interop clients could not be installed; interop tests will print SKIP"
+fi
+cargo test

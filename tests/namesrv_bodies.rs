@@ -283,3 +283,22 @@ fn topic_config_line_format_is_javas() {
     assert!(TopicConfig::decode_line("T 8 x 6 SINGLE_TAG").is_err());
     assert!(TopicConfig::decode_line("T 8 4 6 NOPE").is_err());
 }
+
+#[test]
+fn a_compressed_body_inflating_past_the_cap_is_rejected() {
+    use std::io::Write;
+    // A valid header, then a filter server list claiming (and holding) 40 MB of zeros.
+    let mut plain = Vec::new();
+    let dv = br#"{"counter":1,"timestamp":1}"#;
+    plain.extend_from_slice(&(dv.len() as i32).to_be_bytes());
+    plain.extend_from_slice(dv);
+    plain.extend_from_slice(&0i32.to_be_bytes());
+    let big = 40 * 1024 * 1024;
+    plain.extend_from_slice(&(big as i32).to_be_bytes());
+    plain.resize(plain.len() + big, b' ');
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&plain).unwrap();
+    let bomb = enc.finish().unwrap();
+    assert!(bomb.len() < 100_000, "{} bytes", bomb.len());
+    assert!(RegisterBrokerBody::decode_compressed(&bomb).is_err());
+}

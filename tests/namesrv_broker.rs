@@ -569,9 +569,10 @@ async fn admin_requests_topic_lists_perms_config_and_bad_input() {
         )
         .await
         .unwrap();
+    // Java's HashSet order: "broker-a" falls in bucket 11, "DefaultCluster" in bucket 15.
     assert_eq!(
         body_text(&resp),
-        r#"{"brokerAddr":"127.0.0.1:10911","topicList":["DefaultCluster","broker-a"]}"#
+        r#"{"brokerAddr":"127.0.0.1:10911","topicList":["broker-a","DefaultCluster"]}"#
     );
 
     let resp = admin
@@ -817,6 +818,98 @@ async fn old_brokers_register_with_a_bare_topic_config_wrapper_and_bodyless_regi
         Some(DataVersion::ZERO)
     );
 
+    server.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn every_namesrv_code_survives_missing_headers_and_garbage_bodies() {
+    let dir = temp_dir("ns-garbage");
+    let (server, ns_addr) = start(&dir, Arc::new(ManualClock::new(0))).await;
+    let c = client();
+    let codes = [
+        request_code::PUT_KV_CONFIG,
+        request_code::GET_KV_CONFIG,
+        request_code::DELETE_KV_CONFIG,
+        request_code::QUERY_DATA_VERSION,
+        request_code::REGISTER_BROKER,
+        request_code::UNREGISTER_BROKER,
+        request_code::GET_ROUTEINFO_BY_TOPIC,
+        request_code::GET_BROKER_CLUSTER_INFO,
+        request_code::WIPE_WRITE_PERM_OF_BROKER,
+        request_code::ADD_WRITE_PERM_OF_BROKER,
+        request_code::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
+        request_code::DELETE_TOPIC_IN_NAMESRV,
+        request_code::GET_KVLIST_BY_NAMESPACE,
+        request_code::GET_TOPICS_BY_CLUSTER,
+        request_code::GET_SYSTEM_TOPIC_LIST_FROM_NS,
+        request_code::GET_UNIT_TOPIC_LIST,
+        request_code::GET_HAS_UNIT_SUB_TOPIC_LIST,
+        request_code::GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST,
+        request_code::UPDATE_NAMESRV_CONFIG,
+        request_code::GET_NAMESRV_CONFIG,
+    ];
+    let garbage: [&[u8]; 4] = [
+        b"",
+        b"\xff\xfe\x00garbage",
+        b"{\"topicConfigSerializeWrapper\":[1,2",
+        b"x=\\u12",
+    ];
+    let bad_fields = ext(&[
+        ("brokerId", "not-a-number"),
+        ("topic", "T"),
+        ("namespace", "N"),
+        ("key", "K"),
+        ("value", "V"),
+        ("brokerName", "b"),
+        ("brokerAddr", "a:1"),
+        ("clusterName", "c"),
+        ("haServerAddr", "h:1"),
+        ("cluster", "c"),
+        ("compressed", "true"),
+    ]);
+    for code in codes {
+        for body in garbage {
+            for fields in [None, bad_fields.clone()] {
+                let mut req = RemotingCommand::request(code, fields);
+                if !body.is_empty() {
+                    req.body = Some(body.to_vec().into());
+                }
+                let resp = c.invoke(&ns_addr, req, T).await.expect("always answered");
+                assert!(
+                    [
+                        response_code::SUCCESS,
+                        response_code::SYSTEM_ERROR,
+                        response_code::TOPIC_NOT_EXIST,
+                        response_code::QUERY_NOT_FOUND
+                    ]
+                    .contains(&resp.code),
+                    "code {code}: answered {} {:?}",
+                    resp.code,
+                    resp.remark
+                );
+                if resp.code == response_code::SYSTEM_ERROR {
+                    assert!(
+                        !resp.remark.clone().unwrap_or_default().is_empty(),
+                        "code {code}: an error says why"
+                    );
+                }
+            }
+        }
+    }
+    // Still serving, and nothing bogus was registered.
+    let resp = c
+        .invoke(
+            &ns_addr,
+            RemotingCommand::request(request_code::GET_BROKER_CLUSTER_INFO, None),
+            T,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        body_text(&resp),
+        r#"{"brokerAddrTable":{},"clusterAddrTable":{}}"#
+    );
     server.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

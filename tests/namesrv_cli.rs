@@ -71,34 +71,51 @@ fn print_config_items_applies_the_config_file() {
 #[test]
 fn boots_answers_and_stops_on_sigterm() {
     let dir = temp_dir("run");
-    let port = free_port();
-    let conf = dir.join("ns.properties");
-    std::fs::write(
-        &conf,
-        format!(
-            "listenPort={port}\nkvConfigPath={}\n",
-            dir.join("kv.json").display()
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
-        .args(["namesrv", "-c"])
-        .arg(&conf)
-        .env("HOME", &dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
+    // The port is picked free, but another process may take it before the server binds: retry
+    // with a new one when the bind is what failed.
+    let mut attempt = 0;
+    let (mut child, port) = loop {
+        attempt += 1;
+        let port = free_port();
+        let conf = dir.join("ns.properties");
+        std::fs::write(
+            &conf,
+            format!(
+                "listenPort={port}\nkvConfigPath={}\n",
+                dir.join("kv.json").display()
+            ),
+        )
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert!(lines
-        .next()
-        .unwrap()
-        .unwrap()
-        .starts_with("load config properties file OK"));
-    assert_eq!(
-        lines.next().unwrap().unwrap(),
-        "The Name Server boot success. serializeType=JSON"
-    );
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
+            .args(["namesrv", "-c"])
+            .arg(&conf)
+            .env("HOME", &dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        assert!(
+            first.starts_with("load config properties file OK"),
+            "{first}"
+        );
+        match lines.next().and_then(Result::ok) {
+            Some(boot) => {
+                assert_eq!(boot, "The Name Server boot success. serializeType=JSON");
+                break (child, port);
+            }
+            None => {
+                let out = child.wait_with_output().unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+                assert!(
+                    stderr.contains("cannot listen") && attempt < 5,
+                    "no boot line; stderr: {stderr}"
+                );
+            }
+        }
+    };
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -123,5 +140,35 @@ fn boots_answers_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "clean shutdown on SIGTERM: {status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_mqnamesrv_script_passes_javas_flags_through() {
+    let dir = temp_dir("script");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mqnamesrv");
+    let conf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/namesrv.properties");
+    let out = Command::new("sh")
+        .arg(&script)
+        .arg("-c")
+        .arg(&conf)
+        .arg("-p")
+        .env("FERROCKET_BIN", env!("CARGO_BIN_EXE_ferrocket"))
+        .env("HOME", &dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.lines().any(|l| l == "listenPort=9876"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == format!("kvConfigPath={}/namesrv/kvConfig.json", dir.display())),
+        "{stdout}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -11,11 +11,20 @@ use ferrocket::store::dispatch::{CommitLogDispatcher, DispatchRequest};
 /// Five units per file, so rolls and retention happen after a handful of puts.
 const SMALL: usize = 100;
 
-fn tmp_dir(name: &str) -> PathBuf {
+/// A scratch directory, removed when the test ends (pass or fail).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tmp_dir(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("ferrocket-cq-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 /// Record `i` of a fake CommitLog: 100 bytes each, at offset 1000 + 100 i.
@@ -54,7 +63,8 @@ fn file_size_rounds_up_to_whole_units() {
 
 #[test]
 fn appends_roll_files_and_read_back() {
-    let dir = tmp_dir("append");
+    let scratch = tmp_dir("append");
+    let dir = scratch.0.clone();
     let cq = ConsumeQueue::new(&dir, "T", 3, SMALL);
     for i in 0..12 {
         put(&cq, i);
@@ -100,7 +110,8 @@ fn appends_roll_files_and_read_back() {
 
 #[test]
 fn repeated_puts_are_ignored() {
-    let dir = tmp_dir("repeat");
+    let scratch = tmp_dir("repeat");
+    let dir = scratch.0.clone();
     let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
     for i in 0..3 {
         put(&cq, i);
@@ -122,7 +133,8 @@ fn repeated_puts_are_ignored() {
 
 #[test]
 fn a_queue_that_starts_late_gets_blank_units() {
-    let dir = tmp_dir("preblank");
+    let scratch = tmp_dir("preblank");
+    let dir = scratch.0.clone();
     let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
     // First record at queue offset 7: the queue's first file starts at unit 5, units 5 and 6
     // are Java's blanks (0, Integer.MAX_VALUE, 0).
@@ -149,7 +161,8 @@ fn a_queue_that_starts_late_gets_blank_units() {
 
 #[test]
 fn recovery_finds_the_last_valid_unit() {
-    let dir = tmp_dir("recover");
+    let scratch = tmp_dir("recover");
+    let dir = scratch.0.clone();
     {
         let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
         for i in 0..8 {
@@ -185,10 +198,11 @@ fn recovery_finds_the_last_valid_unit() {
 
 #[test]
 fn truncate_dirty_cuts_units_past_the_commit_log() {
-    let dir = tmp_dir("truncate");
+    let scratch = tmp_dir("truncate");
+    let dir = scratch.0.clone();
     let store = ConsumeQueueStore::new(&dir, SMALL);
-    let a = store.find_or_create("A", 0);
-    let b = store.find_or_create("B", 1);
+    let a = store.find_or_create("A", 0).unwrap();
+    let b = store.find_or_create("B", 1).unwrap();
     for i in 0..12 {
         put(&a, i);
     }
@@ -224,9 +238,10 @@ fn truncate_dirty_cuts_units_past_the_commit_log() {
 
 #[test]
 fn retention_deletes_files_behind_the_commit_log_minimum() {
-    let dir = tmp_dir("expire");
+    let scratch = tmp_dir("expire");
+    let dir = scratch.0.clone();
     let store = ConsumeQueueStore::new(&dir, SMALL);
-    let cq = store.find_or_create("T", 0);
+    let cq = store.find_or_create("T", 0).unwrap();
     for i in 0..12 {
         put(&cq, i);
     }
@@ -244,7 +259,7 @@ fn retention_deletes_files_behind_the_commit_log_minimum() {
     assert_eq!(store.delete_expired_files(1_000_000), 1);
     assert_eq!(file_names(&cq), ["00000000000000000200"]);
     // ...but a queue wholly behind the minimum is dropped as a whole (not SCHEDULE_TOPIC_XXXX).
-    let sched = store.find_or_create("SCHEDULE_TOPIC_XXXX", 1);
+    let sched = store.find_or_create("SCHEDULE_TOPIC_XXXX", 1).unwrap();
     put(&sched, 0);
     let removed = store.clean_expired_queues(1_000_000);
     assert_eq!(removed, vec![("T".to_string(), 0)]);
@@ -255,7 +270,8 @@ fn retention_deletes_files_behind_the_commit_log_minimum() {
 
 #[test]
 fn dispatch_skips_prepared_and_rolled_back_transactions() {
-    let dir = tmp_dir("dispatch");
+    let scratch = tmp_dir("dispatch");
+    let dir = scratch.0.clone();
     let store = ConsumeQueueStore::new(&dir, SMALL);
     let req = |offset: i64, sys_flag: i32, queue_offset: i64| DispatchRequest {
         topic: "T".into(),
@@ -292,7 +308,8 @@ fn dispatch_skips_prepared_and_rolled_back_transactions() {
 
 #[test]
 fn a_truncated_file_fails_the_load_with_its_name() {
-    let dir = tmp_dir("badsize");
+    let scratch = tmp_dir("badsize");
+    let dir = scratch.0.clone();
     {
         let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
         for i in 0..7 {
@@ -320,7 +337,8 @@ fn a_truncated_file_fails_the_load_with_its_name() {
 
 #[test]
 fn offset_by_time_binary_search() {
-    let dir = tmp_dir("bytime");
+    let scratch = tmp_dir("bytime");
+    let dir = scratch.0.clone();
     let cq = ConsumeQueue::new(&dir, "T", 0, 2000);
     // Store times 10 000, 10 010, ... one per record.
     for i in 0..50 {
@@ -348,10 +366,11 @@ fn offset_by_time_binary_search() {
 
 #[test]
 fn destroy_all_and_flush_all() {
-    let dir = tmp_dir("destroy");
+    let scratch = tmp_dir("destroy");
+    let dir = scratch.0.clone();
     let store = ConsumeQueueStore::new(&dir, SMALL);
     for (t, q) in [("A", 0), ("A", 1), ("B", 0)] {
-        put(&store.find_or_create(t, q), 0);
+        put(&store.find_or_create(t, q).unwrap(), 0);
     }
     store.flush_all().unwrap();
     assert_eq!(store.queues().len(), 3);
@@ -363,4 +382,58 @@ fn destroy_all_and_flush_all() {
     let store = ConsumeQueueStore::new(&dir, SMALL);
     store.load().unwrap();
     assert!(store.queues().iter().all(|q| q.max_offset_in_queue() == 0));
+}
+
+#[test]
+fn truncate_dirty_looks_past_an_empty_last_file() {
+    let scratch = tmp_dir("truncate-empty-last");
+    let dir = scratch.0.clone();
+    {
+        let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
+        for i in 0..5 {
+            put(&cq, i);
+        }
+    }
+    // A second file that was created but never got a unit (all zero).
+    std::fs::write(dir.join("T/0/00000000000000000100"), vec![0u8; SMALL]).unwrap();
+    let store = ConsumeQueueStore::new(&dir, SMALL);
+    store.load().unwrap();
+    let cq = store.find("T", 0).unwrap();
+    // Records 3 and 4 are gone from the CommitLog.
+    store.truncate_dirty(1000 + 100 * 3);
+    assert_eq!(file_names(&cq), ["00000000000000000000"]);
+    assert_eq!(cq.max_offset_in_queue(), 3);
+    assert_eq!(cq.max_physic_offset(), 1000 + 100 * 3);
+    assert_eq!(cq.unit_at(3), None);
+}
+
+#[test]
+fn a_record_with_a_path_like_topic_is_refused() {
+    let scratch = tmp_dir("badtopic");
+    let dir = scratch.0.clone();
+    let store = ConsumeQueueStore::new(dir.join("consumequeue"), SMALL);
+    for topic in ["../escape", "..", "a/b", "", "a\\b"] {
+        let req = DispatchRequest {
+            topic: topic.into(),
+            msg_size: 10,
+            success: true,
+            ..Default::default()
+        };
+        store.dispatch(&req);
+        assert!(store.put(&req).is_err(), "{topic:?}");
+        assert!(store.find_or_create(topic, 0).is_err());
+    }
+    assert!(store.find_or_create("T", -1).is_err());
+    assert!(store.queues().is_empty());
+    assert!(!dir.join("escape").exists());
+    // A corrupt record does not stop the queues: the next good one is written.
+    assert!(!store.is_logics_queue_error());
+    let good = DispatchRequest {
+        topic: "T".into(),
+        msg_size: 10,
+        success: true,
+        ..Default::default()
+    };
+    store.dispatch(&good);
+    assert_eq!(store.find("T", 0).unwrap().max_offset_in_queue(), 1);
 }

@@ -8,11 +8,20 @@ use std::time::Duration;
 use ferrocket::store::dispatch::{CommitLogDispatcher, DispatchRequest};
 use ferrocket::store::index::{index_file_size, IndexConfig, IndexService};
 
-fn tmp_dir(name: &str) -> PathBuf {
+/// A scratch directory, removed when the test ends (pass or fail).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tmp_dir(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("ferrocket-idxsvc-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 /// 11 slots, 5 entries per file (4 usable: entry 0 is never written).
@@ -43,7 +52,8 @@ fn entry_counts(service: &IndexService) -> Vec<i32> {
 
 #[test]
 fn keys_uniq_key_and_what_is_skipped() {
-    let dir = tmp_dir("keys");
+    let scratch = tmp_dir("keys");
+    let dir = scratch.0.clone();
     let service = IndexService::new(
         &dir,
         IndexConfig {
@@ -95,7 +105,7 @@ fn keys_uniq_key_and_what_is_skipped() {
 
     // messageIndexEnable=false: dispatch builds nothing.
     let off = IndexService::new(
-        tmp_dir("keys-off"),
+        tmp_dir("keys-off").0.clone(),
         IndexConfig {
             message_index_enable: false,
             ..small()
@@ -107,7 +117,8 @@ fn keys_uniq_key_and_what_is_skipped() {
 
 #[test]
 fn full_file_rolls_over_and_queries_span_files() {
-    let dir = tmp_dir("roll");
+    let scratch = tmp_dir("roll");
+    let dir = scratch.0.clone();
     let service = IndexService::new(&dir, small());
     let (tx, rx) = mpsc::channel();
     service.set_on_flushed(Box::new(move |ts| {
@@ -174,7 +185,8 @@ fn full_file_rolls_over_and_queries_span_files() {
 
 #[test]
 fn abnormal_exit_drops_files_past_the_checkpoint() {
-    let dir = tmp_dir("abnormal");
+    let scratch = tmp_dir("abnormal");
+    let dir = scratch.0.clone();
     {
         let service = IndexService::new(&dir, small());
         for i in 0..10 {
@@ -211,7 +223,8 @@ fn abnormal_exit_drops_files_past_the_checkpoint() {
 
 #[test]
 fn retention_deletes_files_behind_the_commit_log_minimum() {
-    let dir = tmp_dir("expire");
+    let scratch = tmp_dir("expire");
+    let dir = scratch.0.clone();
     let service = IndexService::new(&dir, small());
     for i in 0..10 {
         service.dispatch(&record(i * 100, "k", "", 10_000 + i * 1000));
@@ -231,7 +244,8 @@ fn retention_deletes_files_behind_the_commit_log_minimum() {
 
 #[test]
 fn files_with_the_wrong_size_are_skipped_not_fatal() {
-    let dir = tmp_dir("badsize");
+    let scratch = tmp_dir("badsize");
+    let dir = scratch.0.clone();
     {
         let service = IndexService::new(&dir, small());
         for i in 0..6 {
@@ -259,7 +273,8 @@ fn files_with_the_wrong_size_are_skipped_not_fatal() {
 
 #[test]
 fn a_garbage_header_is_read_safely_and_the_file_treated_as_full() {
-    let dir = tmp_dir("badheader");
+    let scratch = tmp_dir("badheader");
+    let dir = scratch.0.clone();
     {
         let service = IndexService::new(&dir, small());
         service.dispatch(&record(0, "k", "", 10_000));
@@ -291,4 +306,21 @@ fn a_garbage_header_is_read_safely_and_the_file_treated_as_full() {
         service.query_offsets("T", "k", 64, 0, i64::MAX).phy_offsets,
         vec![100]
     );
+}
+
+#[test]
+fn an_unwritable_index_dir_sets_the_error_flag() {
+    let scratch = tmp_dir("unwritable");
+    let dir = scratch.0.clone();
+    // A regular file where the index directory should be: no index file can be created.
+    let blocked = dir.join("index");
+    std::fs::write(&blocked, b"not a dir").unwrap();
+    let service = IndexService::new(&blocked, small());
+    assert!(!service.is_index_error());
+    service.dispatch(&record(0, "k", "", 1_000));
+    assert!(service.is_index_error());
+    assert!(service
+        .query_offsets("T", "k", 8, 0, i64::MAX)
+        .phy_offsets
+        .is_empty());
 }

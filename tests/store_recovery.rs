@@ -301,3 +301,57 @@ fn a_file_of_the_wrong_size_is_refused() {
     let err = MessageStore::open(config(tmp.path())).unwrap_err();
     assert!(err.to_string().contains("length 1000 not matched"), "{err}");
 }
+
+#[test]
+fn a_second_open_of_the_same_store_is_refused() {
+    let tmp = TempDir::new("lock");
+    let store = MessageStore::open(config(tmp.path())).unwrap();
+    let err = MessageStore::open(config(tmp.path())).unwrap_err();
+    assert!(err.to_string().contains("Lock failed"), "{err}");
+    assert_eq!(std::fs::read(tmp.path().join("lock")).unwrap(), b"lock");
+    assert!(
+        tmp.path().join("abort").exists(),
+        "abort exists while running"
+    );
+    store.shutdown();
+    drop(store);
+    assert!(!tmp.path().join("abort").exists());
+    // Released on drop: opens again.
+    MessageStore::open(config(tmp.path())).unwrap().shutdown();
+}
+
+#[test]
+fn dropping_the_last_handle_shuts_down_cleanly() {
+    let tmp = TempDir::new("drop");
+    let store = MessageStore::open(config(tmp.path())).unwrap();
+    let r = store.put_message(MessageExtBrokerInner::new(
+        "Dropped",
+        0,
+        Bytes::from_static(b"kept"),
+    ));
+    let phy = r.append.unwrap().wrote_offset;
+    drop(store); // no shutdown(): the background threads must not keep the store alive
+                 // The last handle may have been a background thread's momentary one: the shutdown then
+                 // runs there, so wait for it (bounded).
+    let started = std::time::Instant::now();
+    let store = loop {
+        if !tmp.path().join("abort").exists() {
+            if let Ok(store) = MessageStore::open(config(tmp.path())) {
+                break store;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "Drop did not shut the store down"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    println!("reopened after {:?}", started.elapsed());
+    assert!(!store.recovery_report().abnormal);
+    assert!(store.wait_dispatched(Duration::from_secs(10)));
+    assert_eq!(
+        store.get_message("Dropped", 0, 0, 1, None).messages[0].start_offset(),
+        phy
+    );
+    store.shutdown();
+}

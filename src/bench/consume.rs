@@ -17,6 +17,7 @@ use crate::remoting::{
     SerializeType,
 };
 
+use super::conn_cache::{ClientsGuard, ConnCache};
 use super::message::walk_records;
 use super::produce::epoch_ms;
 use super::route::{self, QueueTarget};
@@ -64,6 +65,7 @@ pub async fn run(args: ConsumeArgs) -> Result<BenchReport, BenchError> {
     let timeout = target.timeout();
     let deadline = target.deadline()?;
     let client = RemotingClient::new(ClientConfig::default());
+    let _close_on_return = ClientsGuard(vec![client.clone()]);
     let queues = match (&target.namesrv, &target.broker) {
         (Some(namesrv), _) => {
             let brokers = route::fetch_route(&client, namesrv, &target.topic, serialize, timeout)
@@ -142,7 +144,6 @@ pub async fn run(args: ConsumeArgs) -> Result<BenchReport, BenchError> {
     shared.done.cancel();
     collector_done.cancel();
     let totals = collector.await.unwrap_or_else(|_| slots.drain());
-    client.shutdown();
     Ok(BenchReport {
         mode: "consume",
         elapsed,
@@ -219,11 +220,16 @@ async fn puller(
     slots: StatsSlots,
     slot: usize,
 ) {
+    let mut conns = ConnCache::new(shared.client.clone());
     while !shared.done.is_cancelled() {
         let request = pull_request(&shared, &queue, offset);
+        let exchange = async {
+            let conn = conns.get(&queue.addr).await?;
+            conn.invoke(request, PULL_TIMEOUT).await
+        };
         let outcome = tokio::select! {
             _ = shared.done.cancelled() => return,
-            outcome = shared.client.invoke(&queue.addr, request, PULL_TIMEOUT) => outcome,
+            outcome = exchange => outcome,
         };
         let mut retry_later = false;
         match outcome {

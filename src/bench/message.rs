@@ -7,11 +7,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use bytes::{BufMut, BytesMut};
 
-/// Message property names (`MessageConst`).
-pub const PROPERTY_KEYS: &str = "KEYS";
-pub const PROPERTY_TAGS: &str = "TAGS";
-pub const PROPERTY_WAIT_STORE_MSG_OK: &str = "WAIT";
-pub const PROPERTY_UNIQ_KEY: &str = "UNIQ_KEY";
+pub use crate::store::message::body_crc;
+use crate::store::message::host_len;
+use crate::store::message::property::{
+    KEYS as PROPERTY_KEYS, TAGS as PROPERTY_TAGS,
+    UNIQ_CLIENT_MESSAGE_ID_KEYIDX as PROPERTY_UNIQ_KEY,
+    WAIT_STORE_MSG_OK as PROPERTY_WAIT_STORE_MSG_OK,
+};
+use crate::store::message::sys_flag::{BORNHOST_V6_FLAG, STOREHOSTADDRESS_V6_FLAG};
+
 /// Between a property's name and value.
 pub const NAME_VALUE_SEPARATOR: char = '\u{1}';
 /// Between properties.
@@ -130,11 +134,6 @@ pub fn parse_properties(s: &str) -> impl Iterator<Item = (&str, &str)> {
         .filter_map(|pair| pair.split_once(NAME_VALUE_SEPARATOR))
 }
 
-/// CRC32 of a body as RocketMQ stores it (`UtilAll.crc32`: the CRC with the sign bit cleared).
-pub fn body_crc(body: &[u8]) -> i32 {
-    (crc32fast::hash(body) & 0x7FFF_FFFF) as i32
-}
-
 /// Bytes one batch item takes in a SEND_BATCH_MESSAGE body.
 pub fn batch_item_len(body_len: usize, properties_len: usize) -> usize {
     20 + body_len + 2 + properties_len
@@ -174,9 +173,6 @@ pub struct MalformedRecord {
     pub body_len: usize,
 }
 
-/// `sysFlag` bits saying the born / store host is IPv6 (16-byte address).
-const BORNHOST_V6: i32 = 0x10;
-const STOREHOST_V6: i32 = 0x20;
 /// Offset of `sysFlag` and `bornTimestamp` in a record (after totalSize, magic, bodyCRC,
 /// queueId, flag, queueOffset, physicalOffset).
 const SYS_FLAG_AT: usize = 36;
@@ -193,8 +189,8 @@ fn be_i64(b: &[u8], at: usize) -> Option<i64> {
 
 fn summarize(record: &[u8]) -> Option<RecordSummary> {
     let sys_flag = be_i32(record, SYS_FLAG_AT)?;
-    let born_host = if sys_flag & BORNHOST_V6 != 0 { 20 } else { 8 };
-    let store_host = if sys_flag & STOREHOST_V6 != 0 { 20 } else { 8 };
+    let born_host = host_len(sys_flag & BORNHOST_V6_FLAG != 0);
+    let store_host = host_len(sys_flag & STOREHOSTADDRESS_V6_FLAG != 0);
     // bornHost, storeTimestamp, storeHost, reconsumeTimes, preparedTransactionOffset.
     let body_len_at = BORN_TIMESTAMP_AT + 8 + born_host + 8 + store_host + 4 + 8;
     let body_len = usize::try_from(be_i32(record, body_len_at)?).ok()?;
@@ -318,9 +314,9 @@ mod tests {
         r.extend_from_slice(&0i64.to_be_bytes());
         r.extend_from_slice(&sys_flag.to_be_bytes());
         r.extend_from_slice(&born.to_be_bytes());
-        r.extend(std::iter::repeat_n(0, v6(BORNHOST_V6) + 4));
+        r.extend(std::iter::repeat_n(0, v6(BORNHOST_V6_FLAG) + 4));
         r.extend_from_slice(&(born + 1).to_be_bytes());
-        r.extend(std::iter::repeat_n(0, v6(STOREHOST_V6) + 4));
+        r.extend(std::iter::repeat_n(0, v6(STOREHOSTADDRESS_V6_FLAG) + 4));
         r.extend_from_slice(&0i32.to_be_bytes());
         r.extend_from_slice(&0i64.to_be_bytes());
         r.extend_from_slice(&(body.len() as i32).to_be_bytes());
@@ -336,7 +332,11 @@ mod tests {
     #[test]
     fn walk_reads_born_timestamps_and_body_lengths() {
         let mut body = record(1000, 0, b"hello");
-        body.extend(record(2000, BORNHOST_V6 | STOREHOST_V6, b"abc"));
+        body.extend(record(
+            2000,
+            BORNHOST_V6_FLAG | STOREHOSTADDRESS_V6_FLAG,
+            b"abc",
+        ));
         let got: Vec<_> = walk_records(&body).collect::<Result<_, _>>().unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(

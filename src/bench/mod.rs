@@ -34,15 +34,20 @@
 //! `--messages N` (neither: 10 s), `--serialize json|rocketmq` (header encoding of every request,
 //! NameServer lookups included), `--interval` (a line per second), `--timeout-ms` (3000).
 //! Produce only: `--size` (128 body bytes, 1..=4 MiB), `--tags`, `--keys on|off` (KEYS
-//! `bench-<n>`), `--connections` (1 per broker), `--concurrency` (16), `--rate` (0 = none),
-//! `--oneway`, `--batch N` (1), `--producer-group`. Consume only: `--group`,
+//! `bench-<n>`), `--connections` (TCP connections per broker, 1), `--concurrency` (16), `--rate` (0 = none),
+//! `--oneway`, `--batch N` (1), `--producer-group`, `--compress-over BYTES` (4096) /
+//! `--no-compress` (bodies that large are zlib-compressed once, as a Java producer would, sysFlag
+//! 0x301; throughput counts the uncompressed size). Consume only: `--group`,
 //! `--from last|first`, `--max-msg-nums` (32).
 //!
 //! The summary (count, msgs/s, MB/s of bodies, p50/p90/p99/p99.9/max latency, errors by response
 //! code) is printed at the end; `--interval` adds a line per second. Ctrl-C ends a run early,
 //! still with its summary. Single failed requests are counted, not retried (a Java producer
-//! retries twice); the consumer sends no heartbeat (its pulls carry the subscription instead).
+//! retries twice); routes are looked up once at the start (a Java client refreshes them every
+//! 30 s); the consumer pulls from masters only and sends no heartbeat (its pulls carry the
+//! subscription instead, as with Java's `postSubscriptionWhenPull`).
 
+mod conn_cache;
 pub mod consume;
 pub mod histogram;
 pub mod message;
@@ -104,6 +109,7 @@ pub struct TargetArgs {
     /// With `--broker`: the broker's name, sent in the `n`/`bname` header fields.
     #[arg(long)]
     pub broker_name: Option<String>,
+    /// Topic to send to / pull from.
     #[arg(long, default_value = "BenchmarkTest")]
     pub topic: String,
     /// Run this many seconds (default 10 unless `--messages` is given).
@@ -118,7 +124,8 @@ pub struct TargetArgs {
     /// Print a line every second.
     #[arg(long)]
     pub interval: bool,
-    /// Per-request timeout in milliseconds (Java's sendMsgTimeout, 3000).
+    /// Per-request timeout in milliseconds (Java's sendMsgTimeout, 3000); long-polling pulls
+    /// wait up to 30 s regardless.
     #[arg(long, default_value_t = 3000)]
     pub timeout_ms: u64,
 }
@@ -177,8 +184,16 @@ pub struct ProduceArgs {
     /// Messages per SEND_BATCH_MESSAGE request (1 = SEND_MESSAGE_V2).
     #[arg(long, default_value_t = 1)]
     pub batch: usize,
+    /// Producer group (header `a`).
     #[arg(long, default_value = "ferrocket_bench_producer")]
     pub producer_group: String,
+    /// Zlib-compress bodies of at least this many bytes, as a Java producer does
+    /// (`compressMsgBodyOverHowmuch`, 4096; level 5; never for batches).
+    #[arg(long, default_value_t = 4096)]
+    pub compress_over: usize,
+    /// Never compress bodies.
+    #[arg(long)]
+    pub no_compress: bool,
 }
 
 /// Where consumption starts in each queue.
@@ -198,6 +213,7 @@ pub struct ConsumeArgs {
     /// Consumer group.
     #[arg(long, default_value = "ferrocket_bench_consumer")]
     pub group: String,
+    /// Where to start in each queue: its max offset (new messages only) or 0.
     #[arg(long, value_enum, default_value_t = StartFrom::Last)]
     pub from: StartFrom,
     /// Messages asked per pull (Java's pullBatchSize, 32).

@@ -24,6 +24,9 @@ use crate::remoting::{
     SerializeType,
 };
 
+use crate::store::message::sys_flag::{COMPRESSED_FLAG, COMPRESSION_ZLIB_TYPE};
+
+use super::conn_cache::{ClientsGuard, ConnCache};
 use super::message::{
     batch_item_len, body_crc, put_batch_item, write_send_properties, UniqIdGenerator,
 };
@@ -98,8 +101,11 @@ struct Shared {
     timeout: Duration,
     oneway: bool,
     batch: u64,
+    /// The body as sent (compressed when the template's sysFlag says so).
     body: Bytes,
     body_crc: i32,
+    /// The body's size before compression: what throughput counts.
+    body_len: u64,
     tags: Option<String>,
     keys: bool,
     ids: UniqIdGenerator,
@@ -162,14 +168,14 @@ struct Scratch {
 /// defaultTopic TBW102, defaultTopicQueueNums 4, sysFlag 0, flag 0, reconsumeTimes 0,
 /// unitMode false, batch as asked, brokerName; `i` present (empty) so it keeps its place in the
 /// ROCKETMQ encoding's declaration order.
-fn template(args: &ProduceArgs, q: &QueueTarget) -> ExtFields {
+fn template(args: &ProduceArgs, q: &QueueTarget, sys_flag: i32) -> ExtFields {
     SendMessageRequestHeaderV2 {
         producer_group: args.producer_group.clone(),
         topic: args.target.topic.clone(),
         default_topic: AUTO_CREATE_TOPIC.to_string(),
         default_topic_queue_nums: DEFAULT_TOPIC_QUEUE_NUMS,
         queue_id: q.queue_id,
-        sys_flag: 0,
+        sys_flag,
         born_timestamp: 0,
         flag: 0,
         properties: Some(String::new()),
@@ -180,6 +186,23 @@ fn template(args: &ProduceArgs, q: &QueueTarget) -> ExtFields {
         broker_name: q.broker_name.as_deref().map(str::to_string),
     }
     .to_ext_fields()
+}
+
+/// Java's default `rocketmq.message.compressLevel`.
+const COMPRESS_LEVEL: u32 = 5;
+
+/// `ZlibCompressor.compress(body, 5)`: a zlib stream (header, deflate, adler32).
+fn zlib(body: &[u8]) -> Result<Bytes, BenchError> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(body.len() / 4 + 16),
+        flate2::Compression::new(COMPRESS_LEVEL),
+    );
+    encoder
+        .write_all(body)
+        .and_then(|()| encoder.finish())
+        .map(Bytes::from)
+        .map_err(|e| BenchError::Usage(format!("cannot compress the body: {e}")))
 }
 
 /// A body of `size` printable bytes.
@@ -233,6 +256,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
         .first()
         .cloned()
         .ok_or_else(|| BenchError::Usage("--connections must be at least 1".to_string()))?;
+    let clients = ClientsGuard(clients);
 
     let queues = match (&target.namesrv, &target.broker) {
         (Some(namesrv), _) => {
@@ -249,7 +273,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
     // Connect before the clock starts: fail fast on a dead broker, and learn the address the
     // message ids carry.
     let mut local_ip: Option<IpAddr> = None;
-    for client in &clients {
+    for client in &clients.0 {
         for q in &queues {
             let conn = client.connection(&q.addr).await?;
             local_ip.get_or_insert(conn.local_addr().ip());
@@ -260,12 +284,21 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
         .finish() as u32;
     let ids = UniqIdGenerator::new(local_ip.unwrap_or(IpAddr::from([127, 0, 0, 1])), salt);
 
-    let body = make_body(args.size);
+    let original = make_body(args.size);
+    let compress = !args.no_compress && args.batch == 1 && args.size >= args.compress_over;
+    let (body, sys_flag) = if compress {
+        (zlib(&original)?, COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE)
+    } else {
+        (original, 0)
+    };
     let start = Instant::now();
     let pacer =
         (args.rate > 0).then(|| Pacer::new(args.rate, Pacer::default_burst(args.rate), start));
     let shared = Arc::new(Shared {
-        templates: queues.iter().map(|q| template(&args, q)).collect(),
+        templates: queues
+            .iter()
+            .map(|q| template(&args, q, sys_flag))
+            .collect(),
         queues,
         code: if args.batch > 1 {
             request_code::SEND_BATCH_MESSAGE
@@ -278,6 +311,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
         batch: args.batch as u64,
         body_crc: body_crc(&body),
         body,
+        body_len: args.size as u64,
         tags: args.tags.clone(),
         keys: args.keys,
         ids,
@@ -297,7 +331,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
     let done = CancellationToken::new();
     let collector = tokio::spawn(stats::collect(slots.clone(), target.interval, done.clone()));
     let mut workers = JoinSet::new();
-    for (i, client) in clients.iter().cycle().take(args.concurrency).enumerate() {
+    for (i, client) in clients.0.iter().cycle().take(args.concurrency).enumerate() {
         workers.spawn(worker(shared.clone(), client.clone(), slots.clone(), i));
     }
     while workers.join_next().await.is_some() {}
@@ -305,9 +339,7 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
     done.cancel();
     shared.budget.stop.cancel();
     let totals = collector.await.unwrap_or_else(|_| slots.drain());
-    for client in &clients {
-        client.shutdown();
-    }
+    drop(clients); // closes every connection
     Ok(BenchReport {
         mode: "produce",
         elapsed,
@@ -331,7 +363,8 @@ fn direct_queues(addr: &str, broker_name: Option<&str>, n: i32) -> Vec<QueueTarg
 
 async fn worker(shared: Arc<Shared>, client: RemotingClient, slots: StatsSlots, slot: usize) {
     let mut scratch = Scratch::default();
-    let body_len = shared.body.len() as u64;
+    let mut conns = ConnCache::new(client);
+    let body_len = shared.body_len;
     while let Some(n) = shared.budget.take(shared.batch).await {
         let qi = shared.next_queue.fetch_add(1, Ordering::Relaxed) % shared.queues.len().max(1);
         let Some(queue) = shared.queues.get(qi) else {
@@ -339,16 +372,10 @@ async fn worker(shared: Arc<Shared>, client: RemotingClient, slots: StatsSlots, 
         };
         let request = shared.request(qi, n, &mut scratch);
         let sent = Instant::now();
-        let outcome = if shared.oneway {
-            client
-                .invoke_oneway(&queue.addr, request)
-                .await
-                .map(|()| None)
-        } else {
-            client
-                .invoke(&queue.addr, request, shared.timeout)
-                .await
-                .map(Some)
+        let outcome = match conns.get(&queue.addr).await {
+            Ok(conn) if shared.oneway => conn.send_oneway(request).await.map(|()| None),
+            Ok(conn) => conn.invoke(request, shared.timeout).await.map(Some),
+            Err(e) => Err(e),
         };
         let micros = sent.elapsed().as_micros() as u64;
         let failed = slots.with(slot, |s| match outcome {

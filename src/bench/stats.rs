@@ -134,8 +134,9 @@ impl BenchReport {
         per_sec(self.totals.messages as f64, self.elapsed)
     }
 
+    /// Megabytes (10^6 bytes) of message bodies per second.
     pub fn mb_per_sec(&self) -> f64 {
-        per_sec(self.totals.body_bytes as f64, self.elapsed) / (1024.0 * 1024.0)
+        per_sec(self.totals.body_bytes as f64, self.elapsed) / 1e6
     }
 }
 
@@ -248,7 +249,7 @@ fn interval_line(at: Duration, window: Duration, s: &Stats) -> String {
         "[{:>4}s] {:>9.0} msgs/s {:>8.2} MB/s  p50 {}  p99 {}  max {}  errors {}",
         at.as_secs(),
         per_sec(s.messages as f64, window),
-        per_sec(s.body_bytes as f64, window) / (1024.0 * 1024.0),
+        per_sec(s.body_bytes as f64, window) / 1e6,
         fmt_us(h.percentile(50.0)),
         fmt_us(h.percentile(99.0)),
         fmt_us(h.max()),

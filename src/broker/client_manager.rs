@@ -247,6 +247,18 @@ impl ClientManager {
             .and_then(|g| g.subscriptions.get(topic).cloned())
     }
 
+    /// What a pull needs of a registered group, without cloning its members: its message
+    /// model and its subscription to `topic`. `None` when the group is not registered.
+    pub fn pull_view(
+        &self,
+        group: &str,
+        topic: &str,
+    ) -> Option<(MessageModel, Option<SubscriptionData>)> {
+        lock(&self.consumers)
+            .get(group)
+            .map(|g| (g.message_model, g.subscriptions.get(topic).cloned()))
+    }
+
     /// Groups currently subscribed to `topic` (QUERY_TOPIC_CONSUME_BY_WHO, online part).
     pub fn groups_subscribing(&self, topic: &str) -> Vec<String> {
         lock(&self.consumers)

@@ -7,16 +7,19 @@
 pub mod client_manager;
 pub mod config;
 pub mod handlers;
+pub mod long_polling;
 pub mod offset_manager;
 pub mod processor;
 pub mod registration;
 pub mod runtime;
 pub mod schedule;
 pub mod settings;
+pub mod stats;
 pub mod subscription_manager;
 pub mod topic_manager;
 
 use crate::config::{NettyClientConfig, NettyServerConfig};
+use crate::protocol::body::DataVersion;
 use crate::protocol::header::NotifyConsumerIdsChangedRequestHeader;
 use crate::protocol::CommandHeader;
 use crate::remoting::{request_code, Connection, RemotingClient, RemotingCommand};
@@ -54,10 +57,29 @@ pub struct Broker {
     pub ha_server_addr: String,
     /// For a slave, the master's remoting address as the NameServer reported it.
     master_addr: Mutex<Option<String>>,
+    /// Pulls parked until a message arrives (long polling).
+    pub pull_holds: Arc<long_polling::PullHoldService>,
+    /// Put/get counters and tps samples (GET_BROKER_RUNTIME_INFO, GET_CONSUME_STATS).
+    pub stats: Arc<stats::BrokerStats>,
+    /// The configuration as UPDATE_BROKER_CONFIG last changed it, with its version (Java's
+    /// `Configuration`). The plain fields above keep the start-up values.
+    pub live_config: std::sync::RwLock<LiveConfig>,
+    /// Serializes topic creation and deletion (Java's `synchronized` admin handlers).
+    pub admin_lock: tokio::sync::Mutex<()>,
     /// Bound on sends in flight (`sendThreadPoolQueueCapacity`).
     pub send_limiter: handlers::send::SendLimiter,
     /// Delayed delivery (runs only on a master; the offsets are served everywhere).
     pub schedule: Arc<schedule::ScheduleMessageService>,
+}
+
+/// The runtime-changeable configuration (Java `Configuration`): the four configs, their
+/// DataVersion, and the properties file UPDATE_BROKER_CONFIG writes them to.
+pub struct LiveConfig {
+    pub settings: BrokerSettings,
+    pub version: DataVersion,
+    /// Java writes to the `-c` file (`BrokerPathConfigHelper`); `None`: the Java default
+    /// for the default store root, `<storePathRootDir>/config/broker.properties`.
+    pub file: Option<std::path::PathBuf>,
 }
 
 /// Why a broker could not start.
@@ -81,6 +103,12 @@ impl Broker {
             client,
             store,
         } = settings;
+        let live_settings = BrokerSettings {
+            broker: broker.clone(),
+            server: server.clone(),
+            client: client.clone(),
+            store: store.clone(),
+        };
         let message_store = MessageStore::open(store.clone())?;
         let root = store.root_dir();
         let topics = TopicConfigManager::load(&broker, &root)?;
@@ -110,6 +138,14 @@ impl Broker {
             broker_addr,
             ha_server_addr,
             master_addr: Mutex::new(None),
+            pull_holds: Arc::new(long_polling::PullHoldService::new()),
+            stats: Arc::new(stats::BrokerStats::default()),
+            live_config: std::sync::RwLock::new(LiveConfig {
+                settings: live_settings,
+                version: DataVersion::default(),
+                file: None,
+            }),
+            admin_lock: tokio::sync::Mutex::new(()),
             send_limiter,
             schedule,
         }))
@@ -127,10 +163,7 @@ impl Broker {
 
     /// Milliseconds since the epoch (Java's `System.currentTimeMillis()`).
     pub fn now_millis(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)
+        crate::java::current_time_millis()
     }
 
     pub fn master_addr(&self) -> Option<String> {

@@ -90,6 +90,20 @@ impl ConsumerOffsetManager {
         }
     }
 
+    /// Drops every group's offsets on a topic (DELETE_TOPIC_IN_BROKER).
+    pub fn remove_topic(&self, topic: &str) {
+        let mut table = self.lock();
+        let keys: Vec<String> = table
+            .offset_table
+            .iter()
+            .filter(|(k, _)| Self::split_key(k).is_some_and(|(t, _)| t == topic))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            table.offset_table.remove(&k);
+        }
+    }
+
     /// CLONE_GROUP_OFFSET.
     pub fn clone_offsets(&self, src_group: &str, dest_group: &str, topic: &str) {
         let mut table = self.lock();

@@ -1,7 +1,7 @@
 //! Dispatch of broker requests by code. Codes the broker does not serve get Java's
 //! REQUEST_CODE_NOT_SUPPORTED answer.
 
-use super::handlers::{client, send};
+use super::handlers::{admin, client, offset, pull, send};
 use super::Broker;
 use crate::remoting::{request_code as code, Connection, RemotingCommand, RequestProcessor};
 use std::sync::Arc;
@@ -25,6 +25,65 @@ impl RequestProcessor for BrokerProcessor {
             }
             code::CHECK_CLIENT_CONFIG => {
                 client::check_client_config::handle(b, conn, request).await
+            }
+            // Pull path and consumer offsets.
+            code::PULL_MESSAGE => pull::pull_message::handle(b, conn, request).await,
+            code::QUERY_CONSUMER_OFFSET => {
+                offset::query_consumer_offset::handle(b, conn, request).await
+            }
+            code::UPDATE_CONSUMER_OFFSET => {
+                offset::update_consumer_offset::handle(b, conn, request).await
+            }
+            code::GET_MAX_OFFSET => offset::get_max_offset::handle(b, conn, request).await,
+            code::GET_MIN_OFFSET => offset::get_min_offset::handle(b, conn, request).await,
+            code::SEARCH_OFFSET_BY_TIMESTAMP => {
+                offset::search_offset_by_timestamp::handle(b, conn, request).await
+            }
+            code::GET_EARLIEST_MSG_STORETIME => {
+                offset::get_earliest_msg_storetime::handle(b, conn, request).await
+            }
+            // Administration (mqadmin, dashboard, slaves' metadata sync).
+            code::UPDATE_AND_CREATE_TOPIC => {
+                admin::update_and_create_topic::handle(b, conn, request).await
+            }
+            code::DELETE_TOPIC_IN_BROKER => admin::delete_topic::handle(b, conn, request).await,
+            code::GET_ALL_TOPIC_CONFIG => {
+                admin::get_all_topic_config::handle(b, conn, request).await
+            }
+            code::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP => {
+                admin::update_and_create_subscription_group::handle(b, conn, request).await
+            }
+            code::GET_ALL_SUBSCRIPTIONGROUP_CONFIG => {
+                admin::get_all_subscription_group::handle(b, conn, request).await
+            }
+            code::DELETE_SUBSCRIPTIONGROUP => {
+                admin::delete_subscription_group::handle(b, conn, request).await
+            }
+            code::GET_ALL_CONSUMER_OFFSET => {
+                admin::get_all_consumer_offset::handle(b, conn, request).await
+            }
+            code::GET_ALL_DELAY_OFFSET => {
+                admin::get_all_delay_offset::handle(b, conn, request).await
+            }
+            code::GET_BROKER_CONFIG => admin::get_broker_config::handle(b, conn, request).await,
+            code::UPDATE_BROKER_CONFIG => {
+                admin::update_broker_config::handle(b, conn, request).await
+            }
+            code::GET_BROKER_RUNTIME_INFO => {
+                admin::get_broker_runtime_info::handle(b, conn, request).await
+            }
+            code::GET_TOPIC_STATS_INFO => {
+                admin::get_topic_stats_info::handle(b, conn, request).await
+            }
+            code::GET_CONSUME_STATS => admin::get_consume_stats::handle(b, conn, request).await,
+            code::GET_CONSUMER_CONNECTION_LIST => {
+                admin::get_consumer_connection_list::handle(b, conn, request).await
+            }
+            code::GET_PRODUCER_CONNECTION_LIST => {
+                admin::get_producer_connection_list::handle(b, conn, request).await
+            }
+            code::QUERY_TOPIC_CONSUME_BY_WHO => {
+                admin::query_topic_consume_by_who::handle(b, conn, request).await
             }
             code::SEND_MESSAGE | code::SEND_MESSAGE_V2 | code::SEND_BATCH_MESSAGE => {
                 send::send_message::handle(b, conn, request).await

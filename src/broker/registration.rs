@@ -12,16 +12,11 @@ use crate::protocol::header::{
     RegisterBrokerRequestHeader, RegisterBrokerResponseHeader, UnRegisterBrokerRequestHeader,
 };
 use crate::protocol::topic::perm;
-use crate::protocol::{read_header, CommandHeader};
+use crate::protocol::{crc32, read_header, CommandHeader};
 use crate::remoting::{request_code, response_code, RemotingCommand};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-
-/// `UtilAll.crc32`: CRC32 masked to a non-negative int.
-fn crc32(bytes: &[u8]) -> i32 {
-    (crc32fast::hash(bytes) & 0x7FFF_FFFF) as i32
-}
 
 /// The topic table as registered: when the broker itself is not readable or writable
 /// (`brokerPermission`), every topic is announced with the broker's permission (Java does the

@@ -48,6 +48,17 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
                 std::io::Error::other(e.to_string()),
             )
         })??;
+    // Long polling: the store tells the parked pulls about each dispatched message (Java's
+    // NotifyMessageArrivingListener; only with longPollingEnable, else pulls wait out
+    // shortPollingTimeMills).
+    if broker.config.long_polling_enable {
+        let holds = broker.pull_holds.clone();
+        broker.store.set_message_arriving_listener(Box::new(
+            move |topic, queue_id, max_offset, tags_code, _store_timestamp| {
+                holds.notify_message_arriving(topic, queue_id, max_offset, Some(tags_code));
+            },
+        ));
+    }
     let processor = Arc::new(BrokerProcessor {
         broker: broker.clone(),
     });
@@ -86,6 +97,10 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
     }
     tasks.spawn(registration::run(broker.clone(), shutdown.clone()));
     tasks.spawn(housekeeping(broker.clone(), shutdown.clone()));
+    tasks.spawn(super::stats::run_sampling(
+        broker.stats.clone(),
+        shutdown.clone(),
+    ));
     if broker.store_config.broker_role != crate::store::config::BrokerRole::Slave {
         tasks.spawn(broker.schedule.clone().run(shutdown.clone()));
     }
@@ -130,6 +145,7 @@ impl RunningBroker {
     /// Stops serving, unregisters from the NameServers, writes the config files, and shuts the
     /// store down (final flush, checkpoint, `abort` removed), as Java's `BrokerController.shutdown`.
     pub async fn shutdown(mut self) {
+        self.broker.pull_holds.shutdown();
         self.shutdown.cancel();
         while self.tasks.join_next().await.is_some() {}
         registration::unregister_all(&self.broker).await;

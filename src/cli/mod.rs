@@ -1,6 +1,9 @@
 //! Command-line entry points. Each subcommand takes the flags of the Java launcher it replaces.
 
+mod bench;
+mod broker;
 mod namesrv;
+mod quickstart;
 
 use std::process::ExitCode;
 
@@ -21,6 +24,12 @@ struct Cli {
 enum Command {
     /// The NameServer (Java `mqnamesrv`).
     Namesrv(namesrv::NamesrvArgs),
+    /// A Broker, master or slave by its config (Java `mqbroker`).
+    Broker(broker::BrokerArgs),
+    /// A NameServer and a Broker in one process on the default ports, store in ./store.
+    Quickstart(quickstart::QuickstartArgs),
+    /// Load generator: produce or consume, with latency percentiles.
+    Bench(ferrocket::bench::BenchArgs),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -28,6 +37,9 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Namesrv(args) => namesrv::run(args),
+        Command::Broker(args) => broker::run(args),
+        Command::Quickstart(args) => quickstart::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 
@@ -42,25 +54,33 @@ fn init_logging() {
         .try_init();
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
+/// A future resolving on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed by this call,
+/// not on first poll, so a signal arriving right after start-up is not missed (it would
+/// otherwise kill the process with the default action). Call it inside the runtime.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

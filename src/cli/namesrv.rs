@@ -76,6 +76,7 @@ pub fn run(args: NamesrvArgs) -> ExitCode {
 }
 
 async fn serve(settings: NamesrvSettings) -> ExitCode {
+    let shutdown = super::shutdown_signal();
     let port = settings.server.listen_port;
     let Ok(port) = u16::try_from(port) else {
         eprintln!("listenPort {port} is not a TCP port");
@@ -106,7 +107,7 @@ async fn serve(settings: NamesrvSettings) -> ExitCode {
     };
     println!("The Name Server boot success. serializeType={serialize_type}");
 
-    super::shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutdown signal received, stopping the NameServer");
     server.shutdown().await;
     ExitCode::SUCCESS

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 
 use super::hash::java_string_hash;
+use super::hash_map::spread;
 use crate::fastjson::{FromJson, JsonError, JsonKey, ToJson, Value};
 
 /// A key with a Java `hashCode`.
@@ -35,11 +36,6 @@ impl JavaHashKey for i64 {
     fn java_hash_code(&self) -> i32 {
         (*self ^ ((*self as u64) >> 32) as i64) as i32
     }
-}
-
-/// `ConcurrentHashMap.spread`.
-fn spread(h: i32) -> u32 {
-    ((h as u32) ^ ((h as u32) >> 16)) & 0x7fff_ffff
 }
 
 /// Table size of `new ConcurrentHashMap<>(initial_capacity)` once it holds `len` members;

@@ -7,11 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::java::{bucket, hash_map_table_size, hash_set_order};
 use crate::protocol::topic::{perm, sys_flag};
 
 use crate::protocol::body::{
-    BrokerData, ClusterInfo, DataVersion, QueueData, RegisterBrokerResult, TopicConfig,
-    TopicConfigSerializeWrapper, TopicList, TopicRouteData, MASTER_ID,
+    BrokerData, ClusterInfo, DataVersion, JsonStyle, QueueData, RegisterBrokerResult, RouteParts,
+    TopicConfig, TopicConfigSerializeWrapper, TopicList, TopicRouteData, MASTER_ID,
 };
 
 /// Identifies the connection a broker registered on, so that the connection closing (or the
@@ -52,10 +53,71 @@ pub struct ExpiredBroker {
     pub connection: Option<ConnectionId>,
 }
 
+/// topic -> brokerName -> queues (Java `HashMap<>(1024)`), remembering insertion order and
+/// the largest size reached, from which Java's iteration order follows.
+#[derive(Debug, Default)]
+struct TopicQueueTable {
+    topics: HashMap<String, (u64, BTreeMap<String, QueueData>)>,
+    next_seq: u64,
+    max_len: usize,
+}
+
+type BrokerQueues = BTreeMap<String, QueueData>;
+
+impl TopicQueueTable {
+    fn get(&self, topic: &str) -> Option<&BrokerQueues> {
+        self.topics.get(topic).map(|(_, q)| q)
+    }
+
+    fn get_mut(&mut self, topic: &str) -> Option<&mut BrokerQueues> {
+        self.topics.get_mut(topic).map(|(_, q)| q)
+    }
+
+    fn entry(&mut self, topic: &str) -> &mut BrokerQueues {
+        if !self.topics.contains_key(topic) {
+            self.next_seq += 1;
+            self.max_len = self.max_len.max(self.topics.len() + 1);
+        }
+        let seq = self.next_seq;
+        &mut self
+            .topics
+            .entry(topic.to_string())
+            .or_insert_with(|| (seq, BTreeMap::new()))
+            .1
+    }
+
+    fn remove(&mut self, topic: &str) {
+        self.topics.remove(topic);
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut BrokerQueues> {
+        self.topics.values_mut().map(|(_, q)| q)
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&String, &mut BrokerQueues) -> bool) {
+        self.topics.retain(|t, (_, q)| keep(t, q));
+    }
+
+    fn len(&self) -> usize {
+        self.topics.len()
+    }
+
+    /// Topics in the order Java's `HashMap<>(1024)` iterates them.
+    fn java_order(&self) -> Vec<(&String, &BrokerQueues)> {
+        let n = hash_map_table_size(1024, self.max_len);
+        let mut all: Vec<(usize, u64, &String, &BrokerQueues)> = self
+            .topics
+            .iter()
+            .map(|(t, (seq, q))| (bucket(t, n), *seq, t, q))
+            .collect();
+        all.sort_unstable_by_key(|e| (e.0, e.1));
+        all.into_iter().map(|(_, _, t, q)| (t, q)).collect()
+    }
+}
+
 #[derive(Debug, Default)]
 struct Tables {
-    /// topic -> brokerName -> queues.
-    topic_queue: HashMap<String, BTreeMap<String, QueueData>>,
+    topic_queue: TopicQueueTable,
     /// brokerName -> broker group.
     broker_addr: BTreeMap<String, BrokerData>,
     /// clusterName -> broker names.
@@ -148,7 +210,13 @@ impl RouteInfoManager {
                 .map(|live| live.data_version)
                 != Some(reg.topic_config_wrapper.data_version);
             if changed || register_first {
-                for config in reg.topic_config_wrapper.topic_config_table.values() {
+                // In the order Java iterates the registered map: new topics get their place in
+                // the topic table (and so in topic lists) as in Java.
+                for (_, config) in reg
+                    .topic_config_wrapper
+                    .topic_config_table
+                    .iter_java_order()
+                {
                     create_and_update_queue_data(&mut t.topic_queue, reg.broker_name, config);
                 }
             }
@@ -279,6 +347,42 @@ impl RouteInfoManager {
         }
     }
 
+    /// [`pickup_topic_route_data`](Self::pickup_topic_route_data) and its JSON in one step,
+    /// written straight from the table under the read lock (no copy of the route is made).
+    pub fn topic_route_json(
+        &self,
+        topic: &str,
+        style: JsonStyle,
+        order_topic_conf: Option<&str>,
+    ) -> Option<Vec<u8>> {
+        let t = self.read();
+        let queues = t.topic_queue.get(topic)?;
+        let brokers: Vec<&BrokerData> = queues
+            .keys()
+            .filter_map(|name| t.broker_addr.get(name))
+            .collect();
+        if brokers.is_empty() {
+            return None;
+        }
+        let mut filters: BTreeMap<&String, &Vec<String>> = BTreeMap::new();
+        if !t.filter_server.is_empty() {
+            for addr in brokers.iter().flat_map(|bd| bd.broker_addrs.values()) {
+                if let Some((addr, list)) = t.filter_server.get_key_value(addr) {
+                    filters.insert(addr, list);
+                }
+            }
+        }
+        Some(
+            RouteParts {
+                broker_datas: brokers.iter().copied(),
+                filter_server_table: filters.into_iter(),
+                order_topic_conf,
+                queue_datas: queues.values(),
+            }
+            .encode_json(style),
+        )
+    }
+
     /// Java `getAllClusterInfo`.
     pub fn all_cluster_info(&self) -> ClusterInfo {
         let t = self.read();
@@ -315,7 +419,14 @@ impl RouteInfoManager {
     /// Java `getAllTopicList`.
     pub fn all_topic_list(&self) -> TopicList {
         TopicList {
-            topic_list: self.read().topic_queue.keys().cloned().collect(),
+            topic_list: hash_set_order(
+                self.read()
+                    .topic_queue
+                    .java_order()
+                    .into_iter()
+                    .map(|(t, _)| t.clone())
+                    .collect(),
+            ),
             broker_addr: None,
         }
     }
@@ -441,17 +552,29 @@ impl RouteInfoManager {
     /// of each), with the address of one broker.
     pub fn system_topic_list(&self) -> TopicList {
         let t = self.read();
-        let mut topics = BTreeSet::new();
+        let mut topics = Vec::new();
         for (cluster, names) in &t.cluster_addr {
-            topics.insert(cluster.clone());
-            topics.extend(names.iter().cloned());
+            for name in std::iter::once(cluster).chain(names) {
+                if !topics.contains(name) {
+                    topics.push(name.clone());
+                }
+            }
         }
+        // Java takes the first broker group its HashMap<>(128) iterates that has an address.
+        let n = hash_map_table_size(128, t.broker_addr.len());
         let broker_addr = t
             .broker_addr
-            .values()
-            .find_map(|bd| bd.broker_addrs.values().next().cloned());
+            .iter()
+            .filter_map(|(name, bd)| {
+                bd.broker_addrs
+                    .values()
+                    .next()
+                    .map(|a| (bucket(name, n), a))
+            })
+            .min_by_key(|(b, _)| *b)
+            .map(|(_, a)| a.clone());
         TopicList {
-            topic_list: topics.into_iter().collect(),
+            topic_list: hash_set_order(topics),
             broker_addr,
         }
     }
@@ -461,14 +584,14 @@ impl RouteInfoManager {
         let t = self.read();
         let mut topics = Vec::new();
         if let Some(names) = t.cluster_addr.get(cluster) {
-            for (topic, queues) in &t.topic_queue {
+            for (topic, queues) in t.topic_queue.java_order() {
                 if names.iter().any(|n| queues.contains_key(n)) {
                     topics.push(topic.clone());
                 }
             }
         }
         TopicList {
-            topic_list: topics,
+            topic_list: hash_set_order(topics),
             broker_addr: None,
         }
     }
@@ -494,7 +617,8 @@ impl RouteInfoManager {
         let t = self.read();
         let topic_list = t
             .topic_queue
-            .iter()
+            .java_order()
+            .into_iter()
             .filter(|(_, queues)| {
                 queues
                     .values()
@@ -504,7 +628,7 @@ impl RouteInfoManager {
             .map(|(topic, _)| topic.clone())
             .collect();
         TopicList {
-            topic_list,
+            topic_list: hash_set_order(topic_list),
             broker_addr: None,
         }
     }
@@ -521,7 +645,7 @@ impl RouteInfoManager {
 }
 
 fn create_and_update_queue_data(
-    topic_queue: &mut HashMap<String, BTreeMap<String, QueueData>>,
+    topic_queue: &mut TopicQueueTable,
     broker_name: &str,
     config: &TopicConfig,
 ) {
@@ -532,7 +656,7 @@ fn create_and_update_queue_data(
         perm: config.perm,
         topic_sys_flag: config.topic_sys_flag,
     };
-    let queues = topic_queue.entry(config.name().to_string()).or_default();
+    let queues = topic_queue.entry(config.name());
     match queues.insert(broker_name.to_string(), queue_data.clone()) {
         None => {
             tracing::debug!(topic = %config.name(), broker = broker_name, "new topic registered")
@@ -544,10 +668,7 @@ fn create_and_update_queue_data(
     }
 }
 
-fn remove_topics_of_broker(
-    topic_queue: &mut HashMap<String, BTreeMap<String, QueueData>>,
-    broker_name: &str,
-) {
+fn remove_topics_of_broker(topic_queue: &mut TopicQueueTable, broker_name: &str) {
     topic_queue.retain(|topic, queues| {
         if queues.remove(broker_name).is_some() {
             tracing::info!(topic = %topic, broker = broker_name, "removed one broker's queues of topic");
@@ -810,6 +931,42 @@ mod tests {
             perm::READ | perm::WRITE
         );
         assert_eq!(rim.wipe_write_perm_of_broker("nobody"), 0);
+    }
+
+    #[test]
+    fn route_json_from_the_table_equals_the_encoded_route() {
+        let rim = RouteInfoManager::default();
+        register(&rim, "b", "h:2", 0, &wrapper(1, &[("T", 4, 0)]), 2, 0);
+        register(&rim, "a", "h:1", 0, &wrapper(1, &[("T", 8, 1)]), 1, 0);
+        register(&rim, "a", "h:3", 1, &wrapper(1, &[]), 3, 0);
+        let filters = ["fs:1".to_string()];
+        rim.register_broker(
+            &BrokerRegistration {
+                cluster_name: "c1",
+                broker_addr: "h:1",
+                broker_name: "a",
+                broker_id: 0,
+                ha_server_addr: None,
+                topic_config_wrapper: &wrapper(1, &[("T", 8, 1)]),
+                filter_server_list: Some(&filters),
+                connection: Some(1),
+            },
+            0,
+        );
+        for style in [JsonStyle::Fastjson, JsonStyle::Standard] {
+            for conf in [None, Some("a:8")] {
+                let mut route = rim.pickup_topic_route_data("T").unwrap();
+                assert_eq!(route.filter_server_table.len(), 1);
+                route.order_topic_conf = conf.map(str::to_string);
+                assert_eq!(
+                    rim.topic_route_json("T", style, conf).unwrap(),
+                    route.encode_json(style)
+                );
+            }
+        }
+        assert!(rim
+            .topic_route_json("missing", JsonStyle::Standard, None)
+            .is_none());
     }
 
     #[test]

@@ -102,6 +102,12 @@ pub fn write_header<H: CommandHeader>(cmd: &mut RemotingCommand, header: &H) {
 
 pub mod body;
 
+/// RocketMQ's `UtilAll.crc32`: CRC32 masked to a non-negative int. Stored records carry it for
+/// their body, REGISTER_BROKER headers for their body (`bodyCrc32`).
+pub fn crc32(bytes: &[u8]) -> i32 {
+    (crc32fast::hash(bytes) & 0x7FFF_FFFF) as i32
+}
+
 /// Reads a request's typed header. On failure, the response Java sends when
 /// `decodeCommandCustomHeader` throws: SYSTEM_ERROR with the exception's description. The error
 /// is the response itself, ready to return, hence its size.

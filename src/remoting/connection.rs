@@ -41,7 +41,8 @@ pub struct ConnectionConfig {
     /// Largest frame accepted or sent, length prefix included
     /// (`com.rocketmq.remoting.frameMaxLength`, 16 MiB).
     pub max_frame_len: usize,
-    /// Requests from the peer processed at once on one connection; more wait unread.
+    /// Requests from the peer processed at once on one connection; more wait unread. A request
+    /// the processor suspends (a long-polling pull) counts until it is answered.
     pub max_requests_in_flight: usize,
     /// Commands queued for writing before senders wait.
     pub write_queue_len: usize,
@@ -351,7 +352,11 @@ async fn run<P: RequestProcessor>(
         });
     }
     conn.close();
-    processor.on_connection_closed(&conn);
+    let notified =
+        std::panic::catch_unwind(AssertUnwindSafe(|| processor.on_connection_closed(&conn)));
+    if notified.is_err() {
+        tracing::error!(peer = %conn.peer_addr(), "on_connection_closed panicked");
+    }
     let _ = writer.await;
     tracing::debug!(peer = %conn.peer_addr(), id = conn.id(), "connection closed");
 }

@@ -145,19 +145,55 @@ impl PutMessageResult {
 }
 
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    crate::java::current_time_millis()
 }
 
 /// The next queue offset of every topic-queue (Java `topicQueueTable`, key `topic-queueId`).
 #[derive(Debug, Default)]
 struct PutState {
-    topic_queue_table: HashMap<String, HashMap<i32, i64>>,
+    topic_queue_table: FastMap<String, FastMap<i32, i64>>,
+    spare: i64,
 }
 
+/// FNV-1a: the queue table is looked up on every append with short keys, where SipHash
+/// dominated the lookup.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 impl PutState {
+    /// The next-offset slot of a topic-queue, created at 0 (one hash lookup on the hot path).
+    fn slot(&mut self, topic: &str, queue_id: i32) -> &mut i64 {
+        if !self.topic_queue_table.contains_key(topic) {
+            self.topic_queue_table
+                .insert(topic.to_string(), FastMap::default());
+        }
+        match self.topic_queue_table.get_mut(topic) {
+            Some(queues) => queues.entry(queue_id).or_insert(0),
+            // Inserted just above; this arm only spares us a panic path.
+            None => &mut self.spare,
+        }
+    }
+
     fn next_offset(&self, topic: &str, queue_id: i32) -> i64 {
         self.topic_queue_table
             .get(topic)
@@ -173,38 +209,50 @@ impl PutState {
             }
             None => {
                 self.topic_queue_table
-                    .insert(topic.to_string(), HashMap::from([(queue_id, next)]));
+                    .insert(topic.to_string(), FastMap::from_iter([(queue_id, next)]));
             }
         }
     }
 }
 
-/// Wakes the dispatcher (reput) thread after appends, without a syscall when nobody sleeps.
+/// Wakes the dispatcher (reput) thread after appends. Only the first append after the thread
+/// went to sleep pays for a wake-up (`sleeping` is swapped off); the others see it awake. The
+/// thread spins briefly before sleeping (see [`AppendNotifier::wait`]), so under steady load
+/// appends never make a system call for it.
 #[derive(Debug, Default)]
 pub struct AppendNotifier {
     sleeping: AtomicBool,
-    lock: Mutex<u64>,
+    lock: Mutex<()>,
     cv: Condvar,
 }
 
 impl AppendNotifier {
     pub fn notify(&self) {
-        if self.sleeping.load(Ordering::Acquire) {
-            let mut seq = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-            *seq += 1;
+        // Pairs with the fence in `wait`: either the sleeper sees our append, or we see it asleep.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.sleeping.load(Ordering::SeqCst) && self.sleeping.swap(false, Ordering::SeqCst) {
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
             self.cv.notify_all();
         }
     }
 
-    /// Sleeps until notified or `timeout`, unless `ready()` already holds (checked after
-    /// announcing the sleep, so no notification is lost).
+    /// Waits until `ready()` holds, a notification, or `timeout`: first a short spin (about
+    /// 50 µs, yielding the core), then a sleep on the condition variable.
     pub fn wait(&self, timeout: Duration, ready: impl Fn() -> bool) {
+        let spin_until = std::time::Instant::now() + Duration::from_micros(50);
+        while std::time::Instant::now() < spin_until {
+            if ready() {
+                return;
+            }
+            std::thread::yield_now();
+        }
         let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        self.sleeping.store(true, Ordering::Release);
+        self.sleeping.store(true, Ordering::SeqCst);
+        std::sync::atomic::fence(Ordering::SeqCst);
         if !ready() {
             let _ = self.cv.wait_timeout(guard, timeout);
         }
-        self.sleeping.store(false, Ordering::Release);
+        self.sleeping.store(false, Ordering::SeqCst);
     }
 }
 
@@ -221,7 +269,43 @@ pub struct CommitLog {
     max_record_size: usize,
     delay_levels_ms: Vec<i64>,
     check_crc_on_recover: bool,
-    warm_mapped_file: Option<usize>,
+    /// `warmMapedFileEnable`: the prefault thread populates whole files, not just 32 MiB ahead
+    /// (Java warms new files in its allocation thread; never under the append lock).
+    warm_mapped_file: bool,
+    prefault_stop: Arc<AtomicBool>,
+    prefaulter: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// How far ahead of the write position the prefault thread keeps pages mapped writable.
+const PREFAULT_AHEAD: usize = 32 << 20;
+/// Smallest range worth a `madvise` call.
+const PREFAULT_CHUNK: usize = 4 << 20;
+
+/// Keeps the pages just ahead of the appender populated (Java warms whole files in its
+/// allocation thread when `warmMapedFileEnable`; this is the cheap, always-on version), so the
+/// append path copies into resident pages instead of faulting on each new one.
+fn run_prefault(queue: Arc<MappedFileQueue>, stop: Arc<AtomicBool>, ahead: usize) {
+    let mut file_from = i64::MIN;
+    let mut done_until = 0usize;
+    while !stop.load(Ordering::Acquire) {
+        if let Some(file) = queue.last_file() {
+            let wrote = file.wrote_position();
+            if file.file_from_offset() != file_from {
+                file_from = file.file_from_offset();
+                done_until = wrote - wrote % super::mapped_file::OS_PAGE_SIZE;
+            }
+            let target = wrote.saturating_add(ahead).min(file.file_size());
+            let start = done_until.max(wrote - wrote % super::mapped_file::OS_PAGE_SIZE);
+            if target > start && (target - start >= PREFAULT_CHUNK || target == file.file_size()) {
+                if let Err(e) = file.prefault(start, target - start) {
+                    tracing::info!(error = %e, "page prefault unavailable; appends take their own page faults");
+                    return;
+                }
+                done_until = target;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 impl std::fmt::Debug for CommitLog {
@@ -259,9 +343,9 @@ impl CommitLog {
                 Vec::new()
             }),
             check_crc_on_recover: config.check_crc_on_recover,
-            warm_mapped_file: config
-                .warm_maped_file_enable
-                .then_some(config.flush_least_pages_when_warm_maped_file.max(0) as usize),
+            warm_mapped_file: config.warm_maped_file_enable,
+            prefault_stop: Arc::new(AtomicBool::new(false)),
+            prefaulter: Mutex::new(None),
         }
     }
 
@@ -299,10 +383,34 @@ impl CommitLog {
     }
 
     pub fn start(&self) -> io::Result<()> {
-        self.flush.start()
+        self.flush.start()?;
+        let mut slot = self.prefaulter.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            let (queue, stop) = (Arc::clone(&self.queue), Arc::clone(&self.prefault_stop));
+            let ahead = if self.warm_mapped_file {
+                usize::MAX
+            } else {
+                PREFAULT_AHEAD
+            };
+            *slot = Some(
+                std::thread::Builder::new()
+                    .name("commitlog-prefault".into())
+                    .spawn(move || run_prefault(queue, stop, ahead))?,
+            );
+        }
+        Ok(())
     }
 
     pub fn shutdown(&self) {
+        self.prefault_stop.store(true, Ordering::Release);
+        let handle = self
+            .prefaulter
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
         self.flush.shutdown();
     }
 
@@ -404,13 +512,6 @@ impl CommitLog {
             tracing::error!(error = %e, "create mapped file error");
             PutMessageStatus::CreateMapedFileFailed
         })?;
-        if file.wrote_position() == 0 {
-            if let Some(pages) = self.warm_mapped_file {
-                if let Err(e) = file.warm(Some(pages)) {
-                    tracing::warn!(error = %e, file = file.file_name(), "warm-up failed");
-                }
-            }
-        }
         Ok(file)
     }
 
@@ -433,10 +534,16 @@ impl CommitLog {
     ) -> PutMessageResult {
         let crc = body_crc(&msg.body);
         let tran = sys_flag::transaction_value(msg.sys_flag);
+        // One pass over the properties for the two the store itself reads.
+        let (delay, wait) = scan_delay_and_wait(&msg.properties_string);
+        let delay = delay
+            .and_then(|v| v.trim().parse::<i32>().ok())
+            .unwrap_or(0);
         if divert
+            && delay > 0
             && (tran == sys_flag::TRANSACTION_NOT_TYPE || tran == sys_flag::TRANSACTION_COMMIT_TYPE)
         {
-            self.divert_delayed(&mut msg);
+            self.divert_delayed(&mut msg, delay);
         }
         msg.apply_host_flags();
 
@@ -480,19 +587,17 @@ impl CommitLog {
                 Err(status) => return PutMessageResult::failed(status),
             };
             let store_timestamp = now_ms();
+            let slot = state.slot(&msg.topic, msg.queue_id);
             let mut appended = None;
             for _ in 0..2 {
+                let next_queue_offset = *slot;
                 let outcome = file.append_with(|phy, tail| {
                     if len + END_FILE_MIN_BLANK_LENGTH > tail.len() {
                         return (write_blank(tail), None);
                     }
                     let counts = tran == sys_flag::TRANSACTION_NOT_TYPE
                         || tran == sys_flag::TRANSACTION_COMMIT_TYPE;
-                    let queue_offset = if counts {
-                        state.next_offset(&msg.topic, msg.queue_id)
-                    } else {
-                        0
-                    };
+                    let queue_offset = if counts { next_queue_offset } else { 0 };
                     let header = RecordHeader {
                         body_crc: crc,
                         queue_id: msg.queue_id,
@@ -520,7 +625,7 @@ impl CommitLog {
                 match outcome {
                     Some((phy, queue_offset, counts)) => {
                         if counts {
-                            state.set_next_offset(&msg.topic, msg.queue_id, queue_offset + 1);
+                            *slot = queue_offset + 1;
                         }
                         file.set_store_timestamp(store_timestamp);
                         appended = Some(AppendMessageResult {
@@ -549,7 +654,6 @@ impl CommitLog {
             }
         };
         self.appended.notify();
-        let wait = msg.wait_store_msg_ok();
         self.finish_put(result, wait)
     }
 
@@ -699,15 +803,7 @@ impl CommitLog {
 
     /// A delay-level message goes to SCHEDULE_TOPIC_XXXX, queue `level - 1`, with its real topic
     /// and queue in REAL_TOPIC/REAL_QID (Java does this inside `putMessage`).
-    fn divert_delayed(&self, msg: &mut MessageExtBrokerInner) {
-        let Some(level) = property_value(&msg.properties_string, property::DELAY_TIME_LEVEL)
-            .and_then(|v| v.trim().parse::<i32>().ok())
-        else {
-            return;
-        };
-        if level <= 0 {
-            return;
-        }
+    fn divert_delayed(&self, msg: &mut MessageExtBrokerInner, level: i32) {
         let max_level = self.delay_levels_ms.len() as i32;
         let level = level.min(max_level);
         if level <= 0 {
@@ -755,6 +851,25 @@ impl CommitLog {
         self.queue
             .delete_expired_by_time(expired_ms, interval_ms, clean_immediately, now_ms())
     }
+}
+
+/// The DELAY value and the WAIT flag (default true) of a properties string, in one pass over
+/// its bytes (last occurrence wins, as in a Java map).
+fn scan_delay_and_wait(props: &str) -> (Option<&str>, bool) {
+    let mut delay = None;
+    let mut wait = true;
+    for entry in props.split('\u{2}') {
+        if let Some(v) = entry.strip_prefix("DELAY\u{1}") {
+            if !v.is_empty() {
+                delay = Some(v);
+            }
+        } else if let Some(v) = entry.strip_prefix("WAIT\u{1}") {
+            if !v.is_empty() {
+                wait = v != "false";
+            }
+        }
+    }
+    (delay, wait)
 }
 
 /// Writes a blank record header over the free tail (Java writes 8 bytes and counts the whole tail

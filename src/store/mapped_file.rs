@@ -329,6 +329,18 @@ impl MappedFile {
         Ok(self.flushed_position())
     }
 
+    /// Populates the page tables of `[pos, pos + len)` writable without touching the bytes
+    /// (`MADV_POPULATE_WRITE`), so the appender does not take the page faults (page-cache
+    /// allocation and zeroing) itself. Safe to run beside the writer: nothing is written.
+    pub fn prefault(&self, pos: usize, len: usize) -> io::Result<()> {
+        let end = pos.saturating_add(len).min(self.file_size);
+        if pos >= end {
+            return Ok(());
+        }
+        self.map
+            .advise_range(memmap2::Advice::PopulateWrite, pos, end - pos)
+    }
+
     /// `msync`s the whole mapping regardless of the positions (recovery makes re-read data
     /// durable before it moves the checkpoint).
     pub fn sync_all(&self) -> io::Result<()> {

@@ -575,9 +575,6 @@ mod tests {
     }
 
     pub(crate) fn now_ms() -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)
+        crate::java::current_time_millis()
     }
 }

@@ -181,6 +181,13 @@ impl Stop {
     }
 }
 
+/// The housekeeping thread's schedule.
+struct Housekeeping {
+    last_thorough: Instant,
+    last_clean: Instant,
+    last_min_phy: i64,
+}
+
 /// The message store.
 pub struct MessageStore {
     config: MessageStoreConfig,
@@ -189,11 +196,13 @@ pub struct MessageStore {
     checkpoint: Arc<Checkpoint>,
     running_flags: RunningFlags,
     clean_commit_log: CleanCommitLogService,
-    reput_from: AtomicI64,
+    reput_from: Arc<AtomicI64>,
+    /// Set when the reput thread has left its loop (then `shutdown` dispatches what is left).
+    reput_exited: Arc<AtomicBool>,
     last_exit_ok: bool,
     recovery: RecoveryReport,
     shutdown: AtomicBool,
-    stop: Stop,
+    stop: Arc<Stop>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     arriving: Mutex<Option<Arc<MessageArrivingListener>>>,
     _lock_file: File,
@@ -238,6 +247,9 @@ fn lock_store(path: &std::path::Path) -> Result<File, StoreError> {
     if rc != 0 {
         return Err(StoreError::Locked(path.to_path_buf()));
     }
+    // Java writes the word "lock" into it.
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(b"lock", 0)?;
     Ok(file)
 }
 
@@ -307,11 +319,12 @@ impl MessageStore {
             checkpoint,
             running_flags: RunningFlags::default(),
             clean_commit_log: CleanCommitLogService::default(),
-            reput_from: AtomicI64::new(0),
+            reput_from: Arc::new(AtomicI64::new(0)),
+            reput_exited: Arc::new(AtomicBool::new(false)),
             last_exit_ok,
             recovery: report,
             shutdown: AtomicBool::new(false),
-            stop: Stop::default(),
+            stop: Arc::new(Stop::default()),
             threads: Mutex::new(Vec::new()),
             arriving: Mutex::new(None),
             _lock_file: lock_file,
@@ -335,16 +348,53 @@ impl MessageStore {
         self.reput_from.store(from, Ordering::Release);
         self.commit_log.start()?;
         let mut threads = Vec::new();
+        // The threads hold only a `Weak`: a store dropped without `shutdown` still stops them
+        // (through `Drop`) instead of being kept alive by them.
         {
-            let store = Arc::clone(self);
+            let weak = Arc::downgrade(self);
+            let notifier = Arc::clone(self.commit_log.append_notifier());
+            let (commit_log, reput_from, stop) = (
+                Arc::clone(&self.commit_log),
+                Arc::clone(&self.reput_from),
+                Arc::clone(&self.stop),
+            );
             threads.push(
                 std::thread::Builder::new()
                     .name("store-reput".into())
-                    .spawn(move || store.run_reput())?,
+                    .spawn(move || {
+                        let mut reported_bad_at = -1i64;
+                        loop {
+                            let progressed = match weak.upgrade() {
+                                Some(store) => store.reput_step(&mut reported_bad_at),
+                                None => break,
+                            };
+                            let caught_up =
+                                commit_log.max_offset() <= reput_from.load(Ordering::Acquire);
+                            if stop.is_stopped() && (!progressed || caught_up) {
+                                break;
+                            }
+                            if !progressed {
+                                notifier.wait(Duration::from_millis(100), || {
+                                    commit_log.max_offset() > reput_from.load(Ordering::Acquire)
+                                        || stop.is_stopped()
+                                });
+                            }
+                        }
+                    })?,
             );
         }
         // Java waits for the reput to catch up before serving, then rebuilds the queue table.
+        // A dispatch that stops moving (an unreadable record in an old file) must not hang the
+        // start: after 2 s without progress we go on and say so.
+        let mut last = (self.dispatch_behind_bytes(), Instant::now());
         while self.dispatch_behind_bytes() > 0 {
+            let behind = self.dispatch_behind_bytes();
+            if behind != last.0 {
+                last = (behind, Instant::now());
+            } else if last.1.elapsed() > Duration::from_secs(2) {
+                tracing::error!(behind, "dispatch is stuck during start; serving anyway");
+                break;
+            }
             std::thread::sleep(Duration::from_millis(1));
         }
         self.commit_log.set_topic_queue_table(
@@ -354,11 +404,26 @@ impl MessageStore {
         );
         std::fs::write(self.config.abort_path(), b"")?;
         {
-            let store = Arc::clone(self);
+            let weak = Arc::downgrade(self);
+            let stop = Arc::clone(&self.stop);
+            let flush_interval =
+                Duration::from_millis(self.config.flush_interval_consume_queue.max(1) as u64);
             threads.push(
                 std::thread::Builder::new()
                     .name("store-housekeeping".into())
-                    .spawn(move || store.run_housekeeping())?,
+                    .spawn(move || {
+                        let mut state = Housekeeping {
+                            last_thorough: Instant::now(),
+                            last_clean: Instant::now(),
+                            last_min_phy: 0,
+                        };
+                        while !stop.sleep(flush_interval) {
+                            match weak.upgrade() {
+                                Some(store) => store.housekeeping_step(&mut state),
+                                None => break,
+                            }
+                        }
+                    })?,
             );
         }
         self.threads
@@ -436,10 +501,14 @@ impl MessageStore {
         if status != PutMessageStatus::PutOk {
             return PutMessageResult::failed(status);
         }
-        if msg.topic.chars().count() > i8::MAX as usize {
+        // Java counts UTF-16 units; a string's char count never exceeds its byte length.
+        if msg.topic.len() > i8::MAX as usize && msg.topic.encode_utf16().count() > i8::MAX as usize
+        {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
-        if msg.properties_string.chars().count() > i16::MAX as usize {
+        if msg.properties_string.len() > i16::MAX as usize
+            && msg.properties_string.encode_utf16().count() > i16::MAX as usize
+        {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
         let result = self.commit_log.put_message(msg);
@@ -465,7 +534,7 @@ impl MessageStore {
         if status != PutMessageStatus::PutOk {
             return PutMessageResult::failed(status);
         }
-        if batch.topic.chars().count() > i8::MAX as usize
+        if batch.topic.encode_utf16().count() > i8::MAX as usize
             || batch.body.len() > self.config.max_message_size.max(0) as usize
         {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
@@ -555,14 +624,9 @@ impl MessageStore {
             result.next_begin_offset = self.next_offset_correction(offset, offset);
         } else if offset > max_offset {
             result.status = GetMessageStatus::OffsetOverflowBadly;
-            result.next_begin_offset = self.next_offset_correction(
-                offset,
-                if min_offset == 0 {
-                    min_offset
-                } else {
-                    max_offset
-                },
-            );
+            // 4.9.7 corrects to the max offset (older versions used the min when it was 0;
+            // the golden consume-pull frames show nextBeginOffset = maxOffset).
+            result.next_begin_offset = self.next_offset_correction(offset, max_offset);
         } else if let Some(units) = cq.units_from(offset) {
             result.status = GetMessageStatus::NoMatchedMessage;
             let mut next_phy_file_start = i64::MIN;
@@ -636,6 +700,16 @@ impl MessageStore {
             );
         }
         result
+    }
+
+    /// Whether the message at a queue offset is no longer in memory (Java
+    /// `checkInDiskByConsumeOffset`): false when the queue or the offset does not exist.
+    pub fn check_in_disk_by_consume_offset(&self, topic: &str, queue_id: i32, offset: i64) -> bool {
+        self.logics
+            .consume_queues
+            .find(topic, queue_id)
+            .and_then(|cq| cq.unit_at(offset))
+            .is_some_and(|u| self.in_disk(u.commit_log_offset, self.commit_log.max_offset()))
     }
 
     /// The record at a physical offset (Java `lookMessageByOffset` / `selectOneMessageByOffset`).
@@ -777,71 +851,82 @@ impl MessageStore {
         true
     }
 
+    /// One CommitLog retention pass as if the disk were `disk_ratio` full at `hour` (the
+    /// housekeeping thread runs it every `cleanResourceInterval` with the measured ratio; tests
+    /// and tools use this to simulate a full disk). ConsumeQueue and IndexFile files behind the
+    /// new CommitLog minimum are deleted too.
+    pub fn run_retention_with(&self, disk_ratio: f64, hour: i32) -> super::retention::CleanPass {
+        let pass = self.clean_commit_log.run_with_ratio(
+            &self.config,
+            &self.commit_log,
+            &self.running_flags,
+            disk_ratio,
+            hour,
+        );
+        let min_phy = self.commit_log.min_offset();
+        if pass.deleted > 0 && min_phy > 0 {
+            self.logics.consume_queues.delete_expired_files(min_phy);
+            self.logics.index.delete_expired_files(min_phy);
+        }
+        pass
+    }
+
     /// Admin "delete expired CommitLog files now".
     pub fn execute_delete_files_manually(&self) {
         self.clean_commit_log.execute_delete_files_manually();
     }
 
-    fn run_reput(&self) {
-        let notifier = Arc::clone(self.commit_log.append_notifier());
-        let delay_levels = self.commit_log.delay_levels_ms().to_vec();
-        let mut reported_bad_at = -1i64;
-        loop {
-            let mut from = self.reput_from.load(Ordering::Acquire);
-            let min = self.commit_log.min_offset();
-            if from < min {
-                tracing::warn!(
-                    from,
-                    min,
-                    "reput offset behind the CommitLog minimum; skipping ahead"
-                );
-                from = min;
-                self.reput_from.store(from, Ordering::Release);
-            }
-            let mut progressed = false;
-            if from < self.commit_log.max_offset() {
-                if let Some(data) = self.commit_log.get_data(from) {
-                    let mut pos = 0usize;
-                    while pos < data.len() {
-                        match check_record(&data[pos..], false, &delay_levels) {
-                            RecordCheck::Message(req) => {
-                                self.logics.dispatch(&req);
-                                pos += req.msg_size as usize;
-                                self.reput_from.store(from + pos as i64, Ordering::Release);
-                                progressed = true;
-                                self.notify_arriving(&req);
-                            }
-                            RecordCheck::Blank => {
-                                let next = self.commit_log.roll_next_file(from + pos as i64);
-                                self.reput_from.store(next, Ordering::Release);
-                                progressed = true;
-                                break;
-                            }
-                            RecordCheck::Invalid(DecodeError::Truncated { .. }) => break, // more bytes to come (slave)
-                            RecordCheck::Invalid(e) => {
-                                let at = from + pos as i64;
-                                if reported_bad_at != at {
-                                    tracing::error!(offset = at, error = %e, "reput: unreadable CommitLog record; dispatch stalls here");
-                                    reported_bad_at = at;
-                                }
-                                break;
-                            }
-                        }
+    /// One pass of the dispatcher over the readable bytes of the file at the reput offset;
+    /// returns whether it moved.
+    fn reput_step(&self, reported_bad_at: &mut i64) -> bool {
+        let delay_levels = self.commit_log.delay_levels_ms();
+        let mut from = self.reput_from.load(Ordering::Acquire);
+        let min = self.commit_log.min_offset();
+        if from < min {
+            tracing::warn!(
+                from,
+                min,
+                "reput offset behind the CommitLog minimum; skipping ahead"
+            );
+            from = min;
+            self.reput_from.store(from, Ordering::Release);
+        }
+        let mut progressed = false;
+        if from >= self.commit_log.max_offset() {
+            return false;
+        }
+        let Some(data) = self.commit_log.get_data(from) else {
+            return false;
+        };
+        let mut pos = 0usize;
+        while pos < data.len() {
+            match check_record(&data[pos..], false, delay_levels) {
+                RecordCheck::Message(req) => {
+                    self.logics.dispatch(&req);
+                    pos += req.msg_size as usize;
+                    self.reput_from.store(from + pos as i64, Ordering::Release);
+                    progressed = true;
+                    self.notify_arriving(&req);
+                }
+                RecordCheck::Blank => {
+                    let next = self.commit_log.roll_next_file(from + pos as i64);
+                    self.reput_from.store(next, Ordering::Release);
+                    progressed = true;
+                    break;
+                }
+                // More bytes to come (a slave receives records in arbitrary chunks).
+                RecordCheck::Invalid(DecodeError::Truncated { .. }) => break,
+                RecordCheck::Invalid(e) => {
+                    let at = from + pos as i64;
+                    if *reported_bad_at != at {
+                        tracing::error!(offset = at, error = %e, "reput: unreadable CommitLog record; dispatch stalls here");
+                        *reported_bad_at = at;
                     }
+                    break;
                 }
             }
-            if self.stop.is_stopped() && (!progressed || self.dispatch_behind_bytes() == 0) {
-                break;
-            }
-            if !progressed {
-                let commit_log = &self.commit_log;
-                let reput_from = &self.reput_from;
-                notifier.wait(Duration::from_millis(100), || {
-                    commit_log.max_offset() > reput_from.load(Ordering::Acquire)
-                        || self.stop.is_stopped()
-                });
-            }
         }
+        progressed
     }
 
     fn notify_arriving(&self, req: &DispatchRequest) {
@@ -880,39 +965,30 @@ impl MessageStore {
         }
     }
 
-    fn run_housekeeping(&self) {
+    fn housekeeping_step(&self, state: &mut Housekeeping) {
         let c = &self.config;
-        let flush_interval = Duration::from_millis(c.flush_interval_consume_queue.max(1) as u64);
         let thorough = Duration::from_millis(c.flush_consume_queue_thorough_interval.max(0) as u64);
         let clean_interval = Duration::from_millis(c.clean_resource_interval.max(1) as u64);
-        let mut last_thorough = Instant::now();
-        let mut last_clean = Instant::now();
-        let mut last_min_phy = 0i64;
-        loop {
-            if self.stop.sleep(flush_interval) {
-                break;
-            }
-            let mut least = c.flush_consume_queue_least_pages.max(0) as usize;
-            if last_thorough.elapsed() >= thorough {
-                last_thorough = Instant::now();
-                least = 0;
-            }
-            self.flush_consume_queues(least);
-            if self.logics.consume_queues.is_logics_queue_error() {
-                self.running_flags
-                    .set(RunningFlags::WRITE_LOGICS_QUEUE_ERROR);
-            }
-            if last_clean.elapsed() >= clean_interval {
-                last_clean = Instant::now();
-                self.clean_commit_log
-                    .run_once(c, &self.commit_log, &self.running_flags);
-                // ConsumeQueue/IndexFile cleanup follows the CommitLog minimum.
-                let min_phy = self.commit_log.min_offset();
-                if min_phy > last_min_phy {
-                    last_min_phy = min_phy;
-                    self.logics.consume_queues.delete_expired_files(min_phy);
-                    self.logics.index.delete_expired_files(min_phy);
-                }
+        let mut least = c.flush_consume_queue_least_pages.max(0) as usize;
+        if state.last_thorough.elapsed() >= thorough {
+            state.last_thorough = Instant::now();
+            least = 0;
+        }
+        self.flush_consume_queues(least);
+        if self.logics.consume_queues.is_logics_queue_error() {
+            self.running_flags
+                .set(RunningFlags::WRITE_LOGICS_QUEUE_ERROR);
+        }
+        if state.last_clean.elapsed() >= clean_interval {
+            state.last_clean = Instant::now();
+            self.clean_commit_log
+                .run_once(c, &self.commit_log, &self.running_flags);
+            // ConsumeQueue/IndexFile cleanup follows the CommitLog minimum.
+            let min_phy = self.commit_log.min_offset();
+            if min_phy > state.last_min_phy {
+                state.last_min_phy = min_phy;
+                self.logics.consume_queues.delete_expired_files(min_phy);
+                self.logics.index.delete_expired_files(min_phy);
             }
         }
     }
@@ -924,15 +1000,25 @@ impl MessageStore {
         if self.shutdown.swap(true, Ordering::AcqRel) {
             return;
         }
-        // Let the reput finish what is appended (bounded, as Java's 5 s).
+        // Let the reput finish what is appended (bounded, as Java's 5 s). When the reput thread
+        // is gone (the last handle was dropped: it cannot upgrade any more) or we are it, this
+        // thread does the catching up; never both at once.
+        let on_reput = std::thread::current().name() == Some("store-reput");
         let deadline = Instant::now() + Duration::from_secs(5);
+        let mut reported = -1;
         while self.dispatch_behind_bytes() > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
+            let ours = on_reput || self.reput_exited.load(Ordering::Acquire);
+            if !(ours && self.reput_step(&mut reported)) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
         self.stop.stop();
         self.commit_log.append_notifier().notify();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         for t in threads {
+            if t.thread().id() == std::thread::current().id() {
+                continue; // dropped from inside this thread: it ends by itself
+            }
             let _ = t.join();
         }
         self.flush_consume_queues(0);

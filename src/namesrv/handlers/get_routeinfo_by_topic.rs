@@ -16,23 +16,25 @@ pub const VERSION_V4_9_4: i32 = 401;
 
 pub(super) fn handle(ns: &Namesrv, request: &RemotingCommand) -> HandlerResult {
     let h: GetRouteInfoRequestHeader = header(request)?;
-    let Some(mut route) = ns.route.pickup_topic_route_data(&h.topic) else {
-        return Ok(RemotingCommand::response_to(
+    let style = if request.version >= VERSION_V4_9_4 || h.accept_standard_json_only == Some(true) {
+        JsonStyle::Standard
+    } else {
+        JsonStyle::Fastjson
+    };
+    let order_topic_conf = if ns.settings().namesrv.order_message_enable {
+        ns.kv.get(NAMESPACE_ORDER_TOPIC_CONFIG, &h.topic)
+    } else {
+        None
+    };
+    match ns.route.topic_route_json(&h.topic, style, order_topic_conf.as_deref()) {
+        Some(body) => Ok(success(request).with_body(body)),
+        None => Ok(RemotingCommand::response_to(
             request,
             response_code::TOPIC_NOT_EXIST,
             Some(format!(
                 "No topic route info in name server for the topic: {}\nSee http://rocketmq.apache.org/docs/faq/ for further details.",
                 h.topic
             )),
-        ));
-    };
-    if ns.settings().namesrv.order_message_enable {
-        route.order_topic_conf = ns.kv.get(NAMESPACE_ORDER_TOPIC_CONFIG, &h.topic);
+        )),
     }
-    let style = if request.version >= VERSION_V4_9_4 || h.accept_standard_json_only == Some(true) {
-        JsonStyle::Standard
-    } else {
-        JsonStyle::Fastjson
-    };
-    Ok(success(request).with_body(route.encode_json(style)))
 }

@@ -18,11 +18,6 @@ use crate::remoting::RemotingCommand;
 /// `RegisterBrokerBody` (with the filter server list).
 pub const VERSION_V3_0_11: i32 = 37;
 
-/// Java `UtilAll.crc32`: CRC32 masked to a non-negative int; 0 for no body.
-pub fn body_crc32(body: Option<&[u8]>) -> i32 {
-    body.map_or(0, |b| (crc32fast::hash(b) & 0x7FFF_FFFF) as i32)
-}
-
 pub(super) fn handle(
     ns: &Namesrv,
     ctx: &RequestContext,
@@ -32,7 +27,7 @@ pub(super) fn handle(
     let body = request.body.as_deref();
 
     let expected_crc = h.body_crc32.unwrap_or(0);
-    if expected_crc != 0 && body_crc32(body) != expected_crc {
+    if expected_crc != 0 && body.map_or(0, crate::protocol::crc32) != expected_crc {
         tracing::warn!(from = %ctx.remote_addr, "receive registerBroker request, crc32 not match");
         return Ok(RemotingCommand::response_to(
             request,

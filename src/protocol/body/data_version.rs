@@ -2,8 +2,6 @@
 //! configuration changes. The NameServer compares it to decide whether a registration carries
 //! new topic configs.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 crate::json_bean! {
     /// Java `org.apache.rocketmq.common.DataVersion`. `counter` is an `AtomicLong` in Java;
     /// fastjson writes it as a plain number: `{"counter":17,"timestamp":1795422984918}`.
@@ -31,8 +29,5 @@ impl DataVersion {
 
 /// Milliseconds since the Unix epoch (Java `System.currentTimeMillis()`).
 pub fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    crate::java::current_time_millis()
 }

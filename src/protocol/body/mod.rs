@@ -1,6 +1,7 @@
 //! Typed JSON bodies (Java `RemotingSerializable` subclasses and friends), read liberally and
 //! written byte-for-byte as Java 4.9.7 writes them.
 
+mod admin;
 mod data_version;
 mod json;
 mod kv;
@@ -8,13 +9,17 @@ mod register_broker;
 mod route;
 mod topic_config;
 
+pub use admin::{
+    Connection, ConsumeStats, ConsumerConnection, GroupList, MessageQueue, OffsetWrapper,
+    ProducerConnection, TopicOffset, TopicStatsTable,
+};
 pub use data_version::{now_millis, DataVersion};
 pub use json::{decode_body, encode_body, encode_body_as, JsonStyle};
 pub use kv::{KvConfigSerializeWrapper, KvTable, TopicList};
 pub use register_broker::{
     RegisterBrokerBody, RegisterBrokerResult, TopicConfigMap, TopicConfigSerializeWrapper,
 };
-pub use route::{BrokerData, ClusterInfo, QueueData, TopicRouteData, MASTER_ID};
+pub use route::{BrokerData, ClusterInfo, QueueData, RouteParts, TopicRouteData, MASTER_ID};
 pub use topic_config::{TopicConfig, TopicFilterType};
 
 /// A body that could not be read. The text goes into the response remark.

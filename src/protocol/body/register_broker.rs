@@ -36,6 +36,10 @@ crate::json_bean! {
 /// whatever the int says; a broker never sends anything close to this.
 const MAX_COMPRESSED_ITEM: usize = 64 * 1024 * 1024;
 
+/// Upper bound for the whole inflated body, so a small "zip bomb" frame cannot make the
+/// NameServer inflate gigabytes. A registration of 10 000 topics inflates to ~0.5 MB.
+const MAX_INFLATED: u64 = 32 * 1024 * 1024;
+
 impl RegisterBrokerBody {
     /// The compressed format of `RegisterBrokerBody.encode(true)`: a zlib stream (best
     /// compression) of `i32 len + DataVersion JSON`, `i32 count`, count × (`i32 len` + topic config
@@ -63,7 +67,7 @@ impl RegisterBrokerBody {
     /// after the last item are ignored, and a filter server list that is not a JSON array of
     /// strings becomes an empty list.
     pub fn decode_compressed(data: &[u8]) -> Result<RegisterBrokerBody, BodyError> {
-        let mut input = ZlibDecoder::new(data);
+        let mut input = ZlibDecoder::new(data).take(MAX_INFLATED);
         let dv_text = read_chunk(&mut input, "dataVersion")?;
         let data_version: DataVersion =
             fastjson::decode(&dv_text).map_err(|e| BodyError::new(format!("dataVersion: {e}")))?;

@@ -115,14 +115,32 @@ fn push_int(out: &mut String, key: &str, value: i64) {
     let _ = write!(out, "{value}");
 }
 
-impl TopicRouteData {
-    /// The GET_ROUTEINFO_BY_TOPIC body, written directly (this is the NameServer's hottest
-    /// answer). Byte-identical to [`encode_body_as`](super::encode_body_as) of the same value.
-    pub fn encode_json(&self, style: JsonStyle) -> Vec<u8> {
+/// The parts of a route answer, borrowed: the route table writes its answer straight from its
+/// own maps, without building a `TopicRouteData` first.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteParts<'a, B, F, Q> {
+    pub broker_datas: B,
+    /// Sorted by broker address (Java's `MapSortField` in the standard dialect; the table is
+    /// empty in practice).
+    pub filter_server_table: F,
+    pub order_topic_conf: Option<&'a str>,
+    pub queue_datas: Q,
+}
+
+impl<'a, B, F, Q> RouteParts<'a, B, F, Q>
+where
+    B: ExactSizeIterator<Item = &'a BrokerData>,
+    F: Iterator<Item = (&'a String, &'a Vec<String>)>,
+    Q: ExactSizeIterator<Item = &'a QueueData>,
+{
+    /// The GET_ROUTEINFO_BY_TOPIC body, written directly (the NameServer's most frequent
+    /// answer). Byte-identical to [`encode_body_as`](super::encode_body_as) of the same
+    /// `TopicRouteData`.
+    pub fn encode_json(self, style: JsonStyle) -> Vec<u8> {
         let mut out =
             String::with_capacity(256 + 160 * (self.broker_datas.len() + self.queue_datas.len()));
         out.push_str("{\"brokerDatas\":[");
-        for (i, bd) in self.broker_datas.iter().enumerate() {
+        for (i, bd) in self.broker_datas.enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -148,7 +166,7 @@ impl TopicRouteData {
             out.push('}');
         }
         out.push_str("],\"filterServerTable\":{");
-        for (i, (addr, servers)) in self.filter_server_table.iter().enumerate() {
+        for (i, (addr, servers)) in self.filter_server_table.enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -163,12 +181,12 @@ impl TopicRouteData {
             out.push(']');
         }
         out.push('}');
-        if let Some(conf) = &self.order_topic_conf {
+        if let Some(conf) = self.order_topic_conf {
             out.push_str(",\"orderTopicConf\":");
             push_str(&mut out, conf, style);
         }
         out.push_str(",\"queueDatas\":[");
-        for (i, qd) in self.queue_datas.iter().enumerate() {
+        for (i, qd) in self.queue_datas.enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -186,6 +204,19 @@ impl TopicRouteData {
         }
         out.push_str("]}");
         out.into_bytes()
+    }
+}
+
+impl TopicRouteData {
+    /// The GET_ROUTEINFO_BY_TOPIC body of this route (see [`RouteParts::encode_json`]).
+    pub fn encode_json(&self, style: JsonStyle) -> Vec<u8> {
+        RouteParts {
+            broker_datas: self.broker_datas.iter(),
+            filter_server_table: self.filter_server_table.iter(),
+            order_topic_conf: self.order_topic_conf.as_deref(),
+            queue_datas: self.queue_datas.iter(),
+        }
+        .encode_json(style)
     }
 }
 

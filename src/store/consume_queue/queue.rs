@@ -114,6 +114,8 @@ pub enum ConsumeQueueError {
         #[source]
         source: io::Error,
     },
+    #[error("consume queue {topic:?}-{queue_id}: not a valid topic directory name or queue id")]
+    BadQueue { topic: String, queue_id: i32 },
     #[error(
         "consume queue {topic}-{queue_id}: no room for the unit at logical offset {logic_offset}"
     )]
@@ -354,15 +356,16 @@ impl ConsumeQueue {
                     self.files.delete_last_file();
                     continue;
                 }
-                // An empty last file, or one whose first unit was never written: keep nothing
-                // of it (Java would keep that first unit readable).
+                // An empty last file, or one whose first unit was never written, holds nothing
+                // to keep: drop it and look at the one before (Java would keep that first unit
+                // and stop here, leaving the earlier file's dirty units in place).
                 None => {
-                    file.truncate_to(0);
-                    break;
+                    self.files.delete_last_file();
+                    continue;
                 }
                 Some(u) if !u.is_valid() => {
-                    file.truncate_to(0);
-                    break;
+                    self.files.delete_last_file();
+                    continue;
                 }
                 Some(u) => {
                     let mut keep = UNIT;

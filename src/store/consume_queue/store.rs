@@ -138,21 +138,33 @@ impl ConsumeQueueStore {
             .cloned()
     }
 
-    /// The queue, created (empty, no file yet) when absent (Java `findConsumeQueue`).
-    pub fn find_or_create(&self, topic: &str, queue_id: i32) -> Arc<ConsumeQueue> {
+    /// The queue, created (empty, no file yet) when absent (Java `findConsumeQueue`). A topic
+    /// that cannot be a directory name (empty, `.`, `..`, or with `/`, `\\`, NUL) is refused:
+    /// it can only come from a corrupt record and must not reach outside the store.
+    pub fn find_or_create(
+        &self,
+        topic: &str,
+        queue_id: i32,
+    ) -> Result<Arc<ConsumeQueue>, ConsumeQueueError> {
         if let Some(cq) = self.find(topic, queue_id) {
-            return cq;
+            return Ok(cq);
+        }
+        if !is_safe_dir_name(topic) || queue_id < 0 {
+            return Err(ConsumeQueueError::BadQueue {
+                topic: topic.to_string(),
+                queue_id,
+            });
         }
         let mut table = self.write();
         let queues = table.entry(topic.to_string()).or_default();
-        Arc::clone(queues.entry(queue_id).or_insert_with(|| {
+        Ok(Arc::clone(queues.entry(queue_id).or_insert_with(|| {
             Arc::new(ConsumeQueue::new(
                 &self.dir,
                 topic,
                 queue_id,
                 self.file_size,
             ))
-        }))
+        })))
     }
 
     /// A snapshot of all queues.
@@ -209,7 +221,14 @@ impl ConsumeQueueStore {
     /// Puts the unit of a dispatched record (Java `putMessagePositionInfoWrapper`); updates the
     /// `logicsMsgTimestamp` on success. A failure marks the logics queues as broken.
     pub fn put(&self, req: &DispatchRequest) -> Result<(), ConsumeQueueError> {
-        let cq = self.find_or_create(&req.topic, req.queue_id);
+        let cq = match self.find_or_create(&req.topic, req.queue_id) {
+            Ok(cq) => cq,
+            Err(e) => {
+                // A corrupt record, not a broken queue: skip it, keep dispatching.
+                tracing::error!("dispatch skipped: {e}");
+                return Err(e);
+            }
+        };
         match cq.put(
             req.commit_log_offset,
             req.msg_size,
@@ -349,6 +368,11 @@ impl ConsumeQueueStore {
             None => false,
         }
     }
+}
+
+/// Whether `name` is usable as one directory name under `consumequeue/`.
+fn is_safe_dir_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0'])
 }
 
 impl CommitLogDispatcher for ConsumeQueueStore {

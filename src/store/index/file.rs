@@ -428,8 +428,9 @@ impl IndexFile {
             return;
         }
         // A chain visits each entry at most once; the bound stops a corrupt file's cycle.
+        let steps = index_count.min(self.index_num);
         let mut next = slot_value;
-        for _ in 0..index_count {
+        for _ in 0..steps {
             if out.len() >= max {
                 break;
             }
@@ -468,14 +469,23 @@ impl IndexFile {
 mod tests {
     use super::*;
 
-    fn tmp_dir(name: &str) -> PathBuf {
+    /// A scratch directory, removed when the test ends.
+    struct Scratch(PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn tmp_dir(name: &str) -> Scratch {
         let dir = std::env::temp_dir().join(format!(
             "ferrocket-index-file-{}-{name}",
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        dir
+        Scratch(dir)
     }
 
     #[test]
@@ -489,7 +499,8 @@ mod tests {
 
     #[test]
     fn put_and_select_chain_in_one_slot() {
-        let dir = tmp_dir("chain");
+        let scratch = tmp_dir("chain");
+        let dir = scratch.0.clone();
         // One slot: every key collides, chains link through prevIndex.
         let mut f = IndexFile::create(&dir.join("f"), 1, 10, 0, 0).unwrap();
         assert!(f.put_key("T#a", 100, 10_000));
@@ -530,7 +541,8 @@ mod tests {
 
     #[test]
     fn full_file_refuses_keys() {
-        let dir = tmp_dir("full");
+        let scratch = tmp_dir("full");
+        let dir = scratch.0.clone();
         let mut f = IndexFile::create(&dir.join("f"), 7, 3, 0, 0).unwrap();
         assert!(f.put_key("T#1", 1, 1000));
         assert!(f.put_key("T#2", 2, 1000));
@@ -541,7 +553,8 @@ mod tests {
 
     #[test]
     fn successor_file_is_seeded_with_previous_end() {
-        let dir = tmp_dir("succ");
+        let scratch = tmp_dir("succ");
+        let dir = scratch.0.clone();
         let mut f = IndexFile::create(&dir.join("f"), 7, 3, 500, 9_000).unwrap();
         assert_eq!(f.header().begin_phy_offset, 500);
         assert_eq!(f.header().begin_timestamp, 9_000);
@@ -554,7 +567,8 @@ mod tests {
 
     #[test]
     fn bad_header_never_reads_outside_the_file() {
-        let dir = tmp_dir("bad");
+        let scratch = tmp_dir("bad");
+        let dir = scratch.0.clone();
         let path = dir.join("f");
         {
             let mut f = IndexFile::create(&path, 5, 4, 0, 0).unwrap();
@@ -589,7 +603,8 @@ mod tests {
 
     #[test]
     fn cyclic_chain_terminates() {
-        let dir = tmp_dir("cycle");
+        let scratch = tmp_dir("cycle");
+        let dir = scratch.0.clone();
         let path = dir.join("f");
         {
             let mut f = IndexFile::create(&path, 1, 10, 0, 0).unwrap();
@@ -608,5 +623,15 @@ mod tests {
         assert!(out.is_empty());
         f.select_phy_offsets(&mut out, "T#a", 100, 0, i64::MAX);
         assert_eq!(out.len(), 3, "bounded walk: {out:?}");
+
+        // Same cycle with a huge indexCount: the walk is bounded by the file's capacity.
+        bytes[36..40].copy_from_slice(&i32::MAX.to_be_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let f = IndexFile::open(&path, 1, 10).unwrap();
+        let mut out = Vec::new();
+        f.select_phy_offsets(&mut out, "T#b", 1000, 0, i64::MAX);
+        assert!(out.is_empty());
+        f.select_phy_offsets(&mut out, "T#a", 1000, 0, i64::MAX);
+        assert_eq!(out.len(), 10);
     }
 }

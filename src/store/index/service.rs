@@ -3,7 +3,7 @@
 //! behind the CommitLog's minimum offset.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::file::{IndexFile, IndexFileError};
@@ -70,6 +70,9 @@ pub struct IndexService {
     /// End timestamp of the newest full file known to be flushed (0 = none yet).
     index_msg_timestamp: Arc<AtomicI64>,
     on_flushed: Arc<RwLock<Option<IndexFlushedHook>>>,
+    /// Set when no index file could be created (Java `RunningFlags.makeIndexFileError`, which
+    /// makes the whole store refuse writes).
+    index_error: AtomicBool,
 }
 
 impl std::fmt::Debug for IndexService {
@@ -95,6 +98,7 @@ impl IndexService {
             files: RwLock::new(Vec::new()),
             index_msg_timestamp: Arc::new(AtomicI64::new(0)),
             on_flushed: Arc::new(RwLock::new(None)),
+            index_error: AtomicBool::new(false),
         }
     }
 
@@ -111,6 +115,12 @@ impl IndexService {
         if let Ok(mut slot) = self.on_flushed.write() {
             *slot = Some(hook);
         }
+    }
+
+    /// Whether an index file could not be created (the store should then refuse writes, as
+    /// Java's `RunningFlags.isWriteable()` does).
+    pub fn is_index_error(&self) -> bool {
+        self.index_error.load(Ordering::Acquire)
     }
 
     /// The `indexMsgTimestamp` this service has made safe so far (0 = none).
@@ -168,6 +178,7 @@ impl IndexService {
         let mut files = self.files.write().unwrap_or_else(|p| p.into_inner());
         if !self.ensure_writable_last(&mut files) {
             tracing::error!("build index error, stop building index");
+            self.index_error.store(true, Ordering::Release);
             return;
         }
         let end_phy_offset = files.last().map(|f| f.end_phy_offset()).unwrap_or(0);
@@ -215,6 +226,7 @@ impl IndexService {
             }
         }
         tracing::error!(offset = req.commit_log_offset, key = %buf, "putKey error");
+        self.index_error.store(true, Ordering::Release);
         false
     }
 
@@ -386,10 +398,7 @@ impl CommitLogDispatcher for IndexService {
 }
 
 fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    crate::java::current_time_millis()
 }
 
 /// `yyyyMMddHHmmssSSS` of an epoch-millisecond time, in UTC (Java uses the JVM's default

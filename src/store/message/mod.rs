@@ -71,13 +71,11 @@ pub mod property {
 }
 
 /// The schedule topic delayed messages wait in (`TopicValidator.RMQ_SYS_SCHEDULE_TOPIC`).
-pub const SCHEDULE_TOPIC: &str = "SCHEDULE_TOPIC_XXXX";
+pub use crate::protocol::topic::SCHEDULE_TOPIC;
 
 /// Body CRC as Java stores it: CRC32 of the (possibly compressed) body, masked to 31 bits
 /// (`UtilAll.crc32`).
-pub fn body_crc(body: &[u8]) -> i32 {
-    (crc32fast::hash(body) & 0x7FFF_FFFF) as i32
-}
+pub use crate::protocol::crc32 as body_crc;
 
 /// Bytes a host takes in a record: 4-byte IPv4 or 16-byte IPv6 address, then an `i32` port.
 pub fn host_len(v6: bool) -> usize {

@@ -286,3 +286,110 @@ pub fn check_record(bytes: &[u8], check_crc: bool, delay_levels_ms: &[i64]) -> R
         Err(e) => RecordCheck::Invalid(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::message::batch::BatchMessages;
+
+    fn sample() -> Vec<u8> {
+        use crate::store::message::encode::{write_record, RecordHeader};
+        let born = "127.0.0.1:1".parse().unwrap();
+        let store = "[::1]:10911".parse().unwrap();
+        let body = b"hello body";
+        let props = b"TAGS\x01TagA\x02KEYS\x01k1 k2";
+        let sys = sys_flag::STOREHOSTADDRESS_V6_FLAG;
+        let len = record_len(sys, body.len(), 5, props.len());
+        let mut out = vec![0u8; len];
+        let h = RecordHeader {
+            body_crc: body_crc(body),
+            queue_id: 3,
+            flag: 7,
+            queue_offset: 11,
+            physical_offset: 4096,
+            sys_flag: sys,
+            born_timestamp: 1,
+            born_host: &born,
+            store_timestamp: 2,
+            store_host: &store,
+            reconsume_times: 0,
+            prepared_transaction_offset: 0,
+        };
+        write_record(&mut out, len, &h, body, b"Topic", &[props]);
+        out
+    }
+
+    #[test]
+    fn decode_and_dispatch_request() {
+        let bytes = sample();
+        let r = StoredRecord::decode(&bytes).unwrap();
+        assert_eq!(r.total_size as usize, bytes.len());
+        assert_eq!(r.store_host.to_string(), "[::1]:10911");
+        assert_eq!(r.topic, b"Topic");
+        assert!(r.crc_ok());
+        assert_eq!(r.msg_id().len(), 56);
+        let d = r.dispatch_request(&[1000, 5000]);
+        assert_eq!(d.tags_code, java_string_hash("TagA") as i64);
+        assert_eq!(d.keys, "k1 k2");
+        assert_eq!(d.consume_queue_offset, 11);
+        assert_eq!(d.commit_log_offset, 4096);
+        match check_record(&bytes, true, &[]) {
+            RecordCheck::Message(m) => assert_eq!(m.msg_size as usize, bytes.len()),
+            other => panic!("{other:?}"),
+        }
+        let mut blank = vec![0u8; 64];
+        blank[..4].copy_from_slice(&64i32.to_be_bytes());
+        blank[4..8].copy_from_slice(&BLANK_MAGIC_CODE.to_be_bytes());
+        assert_eq!(check_record(&blank, true, &[]), RecordCheck::Blank);
+        let mut flipped = bytes.clone();
+        let n = flipped.len();
+        flipped[n - 30] ^= 1; // inside the body
+        assert!(matches!(
+            check_record(&flipped, true, &[]),
+            RecordCheck::Invalid(_)
+        ));
+    }
+
+    #[test]
+    fn delay_topic_tags_code_is_the_delivery_time() {
+        assert_eq!(
+            compute_deliver_timestamp(&[1000, 5000, 10000], 3, 100),
+            10100
+        );
+        assert_eq!(compute_deliver_timestamp(&[1000], 9, 100), 1100);
+    }
+
+    /// Garbage, truncations and mutations of a valid record never panic.
+    #[test]
+    fn hostile_bytes_never_panic() {
+        let good = sample();
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for cut in 0..good.len() {
+            let _ = check_record(&good[..cut], true, &[1000]);
+            let _ = BatchMessages::parse(&good[..cut]);
+        }
+        for _ in 0..20_000 {
+            let mut b = good.clone();
+            for _ in 0..(next() % 6 + 1) {
+                let i = (next() as usize) % b.len();
+                b[i] = next() as u8;
+            }
+            let len = (next() as usize) % (b.len() + 1);
+            let _ = check_record(&b[..len], true, &[1000]);
+            if let Ok(r) = StoredRecord::decode(&b) {
+                let _ = r.dispatch_request(&[1000]);
+                let _ = r.properties_map();
+            }
+            let _ = BatchMessages::parse(&b);
+            let noise: Vec<u8> = (0..(next() % 200)).map(|_| next() as u8).collect();
+            let _ = check_record(&noise, true, &[]);
+            let _ = BatchMessages::parse(&noise);
+        }
+    }
+}

@@ -135,6 +135,10 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// content copied to `<path>.bak` (synced), then the `.tmp` renamed over `<path>` and the
 /// directory synced.
 pub fn write_string(path: &Path, text: &str) -> Result<(), ConfigFileError> {
+    // Java's `persist` is `synchronized`; config writes are rare, so one lock serializes them all
+    // (two writers of one file would otherwise share its `.tmp`).
+    static WRITE_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = WRITE_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let io_err = |p: &Path| {
         let p = p.to_path_buf();
         move |source| ConfigFileError::Io { path: p, source }
@@ -179,17 +183,27 @@ mod tests {
     use super::*;
     use crate::fastjson::Value;
 
-    fn tmp_dir(name: &str) -> PathBuf {
+    /// A scratch directory, removed when the test ends.
+    struct Scratch(PathBuf);
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn tmp_dir(name: &str) -> Scratch {
         let dir =
             std::env::temp_dir().join(format!("ferrocket-cfgfile-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        dir
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
     }
 
     #[test]
     fn persist_keeps_previous_content_as_bak() {
-        let dir = tmp_dir("bak");
+        let scratch = tmp_dir("bak");
+        let dir = scratch.0.clone();
         let path = dir.join("config").join("x.json");
         write_string(&path, "{\"a\":1}").unwrap();
         assert!(!bak_path(&path).exists());
@@ -201,7 +215,8 @@ mod tests {
 
     #[test]
     fn load_falls_back_to_bak() {
-        let dir = tmp_dir("fallback");
+        let scratch = tmp_dir("fallback");
+        let dir = scratch.0.clone();
         let path = dir.join("x.json");
         // Nothing at all: absent.
         let (v, src) = load::<Value>(&path).unwrap();

@@ -1,0 +1,74 @@
+//! DELETE_TOPIC_IN_BROKER (215): drop the topic's config, its consume queues and its
+//! position in the CommitLog's queue-offset table, and the consumer offsets on it.
+//!
+//! Java crashes here when sends to the topic are in flight (a dispatch re-creates a queue
+//! being destroyed). Here each piece is removed under its own lock and a racing send or
+//! dispatch simply re-creates an empty queue (or, with auto-creation, the topic itself):
+//! nothing panics and the broker keeps serving.
+
+use super::{persist_failed, refuse_on_slave};
+use crate::broker::Broker;
+use crate::protocol::decode_header;
+use crate::protocol::header::DeleteTopicRequestHeader;
+use crate::protocol::topic;
+use crate::remoting::{response_code, Connection, RemotingCommand};
+
+pub async fn handle(
+    broker: &Broker,
+    conn: &Connection,
+    request: RemotingCommand,
+) -> Option<RemotingCommand> {
+    if let Some(refused) = refuse_on_slave(broker, &request) {
+        return Some(refused);
+    }
+    let header: DeleteTopicRequestHeader = match decode_header(&request) {
+        Ok(h) => h,
+        Err(response) => return Some(response),
+    };
+    tracing::info!("deleteTopic called by {}", conn.peer_addr());
+    let name = header.topic.as_str();
+    if let Err(e) = topic::validate_topic(name) {
+        return Some(RemotingCommand::system_error(&request, e.to_string()));
+    }
+    if broker.topics.is_system_topic(name) {
+        return Some(RemotingCommand::system_error(
+            &request,
+            topic::system_topic_conflict_remark(name),
+        ));
+    }
+    let _serial = broker.admin_lock.lock().await;
+    if let Err(e) = broker.topics.delete(name) {
+        return Some(persist_failed(&request, "write topics.json", e));
+    }
+    delete_topic_data(broker, name).await;
+    broker.register_with_namesrvs_soon();
+    Some(RemotingCommand::response_to(
+        &request,
+        response_code::SUCCESS,
+        None,
+    ))
+}
+
+/// Java `cleanUnusedTopic` for one topic plus the offsets on it (Java keeps those until the
+/// next offset scan; `mqadmin deleteTopic` users expect them gone). File removal runs off the
+/// reactor.
+pub async fn delete_topic_data(broker: &Broker, name: &str) {
+    let store = broker.store.clone();
+    let topic_name = name.to_string();
+    let deleted = tokio::task::spawn_blocking(move || {
+        let commit_log = store.commit_log();
+        for (t, queue_id, _) in commit_log.topic_queue_table() {
+            if t == topic_name {
+                commit_log.remove_queue_from_topic_queue_table(&t, queue_id);
+            }
+        }
+        store.consume_queues().delete_topic(&topic_name)
+    })
+    .await
+    .unwrap_or(false);
+    broker.offsets.remove_topic(name);
+    if broker.config.auto_delete_unused_stats {
+        broker.stats.on_topic_deleted(name);
+    }
+    tracing::info!("deleted topic {name} (had consume queues: {deleted})");
+}
