@@ -397,3 +397,35 @@ async fn transaction_message_rejected_when_configured() {
     );
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn sync_flush_sends_wait_off_the_reactor() {
+    let dir = temp_dir("send-syncflush");
+    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+        s.store.flush_disk_type = ferrocket::store::config::FlushDiskType::SyncFlush;
+    })
+    .await;
+    create_topic(&running, "T6", 1);
+    let addr = running.local_addrs[0].to_string();
+    let client = std::sync::Arc::new(RemotingClient::new(ClientConfig::default()));
+    let mut sends = Vec::new();
+    for i in 0..16 {
+        let client = client.clone();
+        let addr = addr.clone();
+        sends.push(tokio::spawn(async move {
+            let body = format!("sync-{i}");
+            invoke(&client, &addr, v2_request("T6", 0, "", body.as_bytes())).await
+        }));
+    }
+    for s in sends {
+        let resp = s.await.unwrap();
+        assert_eq!(resp.code, response_code::SUCCESS, "{:?}", resp.remark);
+    }
+    let records = stored(&running, "T6", 0);
+    assert_eq!(records.len(), 16);
+    // SYNC_FLUSH answered only once flushed: everything acknowledged is on disk.
+    let flushed = running.broker.store.commit_log().flushed_offset();
+    let last = records.last().unwrap();
+    assert!(flushed > last.physical_offset, "flushed {flushed}");
+    running.shutdown().await;
+}

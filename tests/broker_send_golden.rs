@@ -173,3 +173,103 @@ async fn replay_produce_rocketmq_binary() {
     )
     .await;
 }
+
+/// The consume-push scenario's RECONSUME_LATER: Java stored the sent-back copy in
+/// SCHEDULE_TOPIC_XXXX queue 2 (level 3). Our copy of the same original message carries the
+/// same properties string, in the same order, but for the ORIGIN_MESSAGE_ID value (an offset
+/// msg id, which names our port and offset).
+#[tokio::test]
+async fn send_back_properties_as_java() {
+    let Some(golden) = ferrocket::testkit::golden_or_skip("send_back_properties_as_java") else {
+        return;
+    };
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(golden.join("store/main-master.manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let records = manifest["commitlog"].as_array().unwrap();
+    let original = records
+        .iter()
+        .find(|r| r["commitLogOffset"] == 423002)
+        .expect("push-1 in the golden store");
+    let java_copy = records
+        .iter()
+        .find(|r| r["topic"] == "SCHEDULE_TOPIC_XXXX" && r["queueId"] == 2)
+        .expect("the sent-back copy");
+
+    let dir =
+        std::env::temp_dir().join(format!("ferrocket-send-back-golden-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    running
+        .broker
+        .topics
+        .update(TopicConfig::new("GoldenPush", 4, 4, 6))
+        .unwrap();
+    let addr = running.local_addrs[0].to_string();
+    let client = RemotingClient::new(ClientConfig::default());
+    let header = ferrocket::protocol::header::SendMessageRequestHeaderV2 {
+        producer_group: "pg".into(),
+        topic: "GoldenPush".into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id: 0,
+        sys_flag: 0,
+        born_timestamp: original["bornTimestamp"].as_i64().unwrap(),
+        flag: 0,
+        properties: Some(original["properties_string"].as_str().unwrap().to_string()),
+        reconsume_times: Some(0),
+        unit_mode: false,
+        consume_retry_times: None,
+        batch: false,
+        broker_name: None,
+    };
+    use ferrocket::protocol::CommandHeader;
+    let req = RemotingCommand::request(
+        ferrocket::remoting::request_code::SEND_MESSAGE_V2,
+        Some(header.to_ext_fields()),
+    )
+    .with_body(b"body".to_vec());
+    let resp = client
+        .invoke(&addr, req, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(resp.code, 0);
+    let back = ferrocket::protocol::header::ConsumerSendMsgBackRequestHeader {
+        offset: 0,
+        group: "golden_push_consumer".into(),
+        delay_level: 0,
+        origin_msg_id: None,
+        origin_topic: Some("GoldenPush".into()),
+        unit_mode: false,
+        max_reconsume_times: Some(16),
+        bname: None,
+    };
+    let req = RemotingCommand::request(
+        ferrocket::remoting::request_code::CONSUMER_SEND_MSG_BACK,
+        Some(back.to_ext_fields()),
+    );
+    let resp = client
+        .invoke(&addr, req, Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(resp.code, 0, "{:?}", resp.remark);
+    let store = &running.broker.store;
+    assert!(store.wait_dispatched(Duration::from_secs(5)));
+    let got = store.get_message("SCHEDULE_TOPIC_XXXX", 2, 0, 4, None);
+    assert_eq!(got.messages.len(), 1);
+    let ours = StoredRecord::decode(&got.messages[0]).unwrap();
+    let ours_props = ours.properties_map();
+    let origin = ours_props.get("ORIGIN_MESSAGE_ID").unwrap().to_string();
+    let java_props = ferrocket::store::message::Properties::parse(
+        java_copy["properties_string"].as_str().unwrap(),
+    );
+    let java_origin = java_props.get("ORIGIN_MESSAGE_ID").unwrap();
+    let expected = java_copy["properties_string"]
+        .as_str()
+        .unwrap()
+        .replace(java_origin, &origin);
+    assert_eq!(ours.properties_str(), expected);
+    assert_eq!(ours.reconsume_times, 1);
+    running.shutdown().await;
+}

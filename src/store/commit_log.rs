@@ -215,6 +215,31 @@ impl PutState {
     }
 }
 
+/// The put lock, noting when it was taken until it is released.
+struct PutLock<'a> {
+    guard: MutexGuard<'a, PutState>,
+    begin: &'a std::sync::atomic::AtomicI64,
+}
+
+impl std::ops::Deref for PutLock<'_> {
+    type Target = PutState;
+    fn deref(&self) -> &PutState {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for PutLock<'_> {
+    fn deref_mut(&mut self) -> &mut PutState {
+        &mut self.guard
+    }
+}
+
+impl Drop for PutLock<'_> {
+    fn drop(&mut self) {
+        self.begin.store(0, Ordering::Release);
+    }
+}
+
 /// Wakes the dispatcher (reput) thread after appends. Only the first append after the thread
 /// went to sleep pays for a wake-up (`sleeping` is swapped off); the others see it awake. The
 /// thread spins briefly before sleeping (see [`AppendNotifier::wait`]), so under steady load
@@ -260,6 +285,9 @@ impl AppendNotifier {
 pub struct CommitLog {
     queue: Arc<MappedFileQueue>,
     put_state: Mutex<PutState>,
+    /// When the current holder took the put lock (ms), 0 when free: Java's `beginTimeInLock`,
+    /// read by the broker to refuse sends while an append is stuck (OS page cache busy).
+    begin_time_in_lock: std::sync::atomic::AtomicI64,
     flush: FlushService,
     appended: Arc<AppendNotifier>,
     file_size: usize,
@@ -332,6 +360,7 @@ impl CommitLog {
             ),
             queue,
             put_state: Mutex::new(PutState::default()),
+            begin_time_in_lock: std::sync::atomic::AtomicI64::new(0),
             appended: Arc::new(AppendNotifier::default()),
             file_size: config.commit_log_file_size(),
             max_body_size,
@@ -349,8 +378,23 @@ impl CommitLog {
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, PutState> {
-        self.put_state.lock().unwrap_or_else(|e| e.into_inner())
+    fn state(&self) -> PutLock<'_> {
+        let guard = self.put_state.lock().unwrap_or_else(|e| e.into_inner());
+        self.begin_time_in_lock.store(now_ms(), Ordering::Release);
+        PutLock {
+            guard,
+            begin: &self.begin_time_in_lock,
+        }
+    }
+
+    /// Milliseconds the current append has held the put lock (0 when free). Java's
+    /// `isOSPageCacheBusy` compares this with `osPageCacheBusyTimeOutMills`.
+    pub fn lock_held_millis(&self) -> i64 {
+        let begin = self.begin_time_in_lock.load(Ordering::Acquire);
+        if begin == 0 {
+            return 0;
+        }
+        (now_ms() - begin).max(0)
     }
 
     pub fn mapped_file_queue(&self) -> &Arc<MappedFileQueue> {

@@ -529,6 +529,13 @@ impl MessageStore {
         result
     }
 
+    /// Java `isOSPageCacheBusy`: an append has held the put lock longer than
+    /// `osPageCacheBusyTimeOutMills` (the page cache is stalling writes).
+    pub fn is_os_page_cache_busy(&self) -> bool {
+        let held = self.commit_log.lock_held_millis();
+        held > self.config.os_page_cache_busy_time_out_mills && held < 10_000_000
+    }
+
     /// Stores a due delayed message without diverting it again (the schedule service; see
     /// `CommitLog::put_due_message`).
     pub fn put_due_message(&self, msg: MessageExtBrokerInner) -> PutMessageResult {

@@ -17,6 +17,9 @@ pub async fn handle(
     request: RemotingCommand,
 ) -> Option<RemotingCommand> {
     let oneway = request.is_oneway();
+    if broker.store.is_os_page_cache_busy() {
+        return (!oneway).then(|| RemotingCommand::system_busy_rejected(&request));
+    }
     let response = process(broker, &request).await;
     (!oneway).then_some(response)
 }

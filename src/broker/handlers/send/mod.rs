@@ -284,10 +284,7 @@ pub async fn put_messages(
 
 /// Java `handlePutMessageResult`: the response code and remark for a store status, and whether
 /// the message counts as sent (then the response carries the send header and no remark).
-pub fn put_status_response(
-    broker: &Broker,
-    status: PutMessageStatus,
-) -> (i32, Option<String>, bool) {
+pub fn put_status_response(status: PutMessageStatus) -> (i32, Option<String>, bool) {
     use PutMessageStatus::*;
     match status {
         PutOk => (response_code::SUCCESS, None, true),
@@ -308,7 +305,7 @@ pub fn put_status_response(
             response_code::SERVICE_NOT_AVAILABLE,
             Some(format!(
                 "service not available now. It may be caused by one of the following reasons: the broker's disk is full [{}], messages are put to the slave, message store has been shut down, etc.",
-                disk_util(broker)
+                disk_util()
             )),
             false,
         ),
@@ -328,7 +325,7 @@ pub fn put_status_response(
 
 /// Java's `diskUtil()`: `CL: %5.2f CQ: %5.2f INDEX: %5.2f` of the store paths' disk usage.
 /// ferrocket does not sample disk usage here; -1 is what Java prints when it cannot tell.
-fn disk_util(_broker: &Broker) -> String {
+fn disk_util() -> String {
     format!("CL: {:5.2} CQ: {:5.2} INDEX: {:5.2}", -1.0, -1.0, -1.0)
 }
 
@@ -346,4 +343,76 @@ pub fn random_queue_id(n: i32) -> i32 {
             .unwrap_or(0),
     );
     (h.finish() % 99_999_999) as i32 % n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_refuses_beyond_capacity_and_frees_on_drop() {
+        let limiter = SendLimiter::new(3);
+        let held: Vec<_> = (0..3).filter_map(|_| limiter.try_acquire()).collect();
+        assert_eq!(held.len(), 3);
+        let refused = (0..5).filter(|_| limiter.try_acquire().is_none()).count();
+        assert_eq!(refused, 5);
+        assert_eq!(limiter.in_flight(), 3);
+        drop(held);
+        assert_eq!(limiter.in_flight(), 0);
+        assert!(limiter.try_acquire().is_some());
+        assert!(SendLimiter::new(0).try_acquire().is_none());
+    }
+
+    #[test]
+    fn topic_config_to_string_as_java() {
+        let mut c = TopicConfig::new("T", 4, 8, perm::READ | perm::WRITE);
+        c.topic_filter_type = TopicFilterType::MultiTag;
+        assert_eq!(
+            topic_config_java_string(&c),
+            "TopicConfig [topicName=T, readQueueNums=4, writeQueueNums=8, perm=RW-, topicFilterType=MULTI_TAG, topicSysFlag=0, order=false]"
+        );
+    }
+
+    #[test]
+    fn every_put_status_maps_to_javas_code() {
+        use PutMessageStatus::*;
+        let expect = [
+            (PutOk, response_code::SUCCESS, true),
+            (FlushDiskTimeout, response_code::FLUSH_DISK_TIMEOUT, true),
+            (FlushSlaveTimeout, response_code::FLUSH_SLAVE_TIMEOUT, true),
+            (SlaveNotAvailable, response_code::SLAVE_NOT_AVAILABLE, true),
+            (
+                ServiceNotAvailable,
+                response_code::SERVICE_NOT_AVAILABLE,
+                false,
+            ),
+            (CreateMapedFileFailed, response_code::SYSTEM_ERROR, false),
+            (MessageIllegal, response_code::MESSAGE_ILLEGAL, false),
+            (
+                PropertiesSizeExceeded,
+                response_code::MESSAGE_ILLEGAL,
+                false,
+            ),
+            (OsPageCacheBusy, response_code::SYSTEM_ERROR, false),
+            (UnknownError, response_code::SYSTEM_ERROR, false),
+            (
+                LmqConsumeQueueNumExceeded,
+                response_code::SYSTEM_ERROR,
+                false,
+            ),
+        ];
+        for (status, code, sent) in expect {
+            let (c, remark, s) = put_status_response(status);
+            assert_eq!((c, s), (code, sent), "{status:?}");
+            assert_eq!(remark.is_none(), sent, "{status:?}");
+        }
+        assert_eq!(
+            put_status_response(OsPageCacheBusy).1.as_deref(),
+            Some("[PC_SYNCHRONIZED]broker busy, start flow control for a while")
+        );
+        assert_eq!(
+            put_status_response(UnknownError).1.as_deref(),
+            Some("UNKNOWN_ERROR")
+        );
+    }
 }

@@ -27,6 +27,10 @@ pub async fn handle(
     request: RemotingCommand,
 ) -> Option<RemotingCommand> {
     let oneway = request.is_oneway();
+    if broker.store.is_os_page_cache_busy() {
+        // Java's remoting layer asks the processor `rejectRequest()` first.
+        return (!oneway).then(|| RemotingCommand::system_busy_rejected(&request));
+    }
     let response = match broker.send_limiter.try_acquire() {
         Some(_permit) => process(broker, conn, &request).await,
         None => RemotingCommand::response_to(
@@ -283,7 +287,7 @@ fn put_result_response(
     result: &PutMessageResult,
     queue_id: i32,
 ) -> RemotingCommand {
-    let (code, remark, sent) = put_status_response(broker, result.status);
+    let (code, remark, sent) = put_status_response(result.status);
     let mut response = send_response(broker, request, code, remark);
     if let (true, Some(append)) = (sent, &result.append) {
         let header = SendMessageResponseHeader {

@@ -1,0 +1,120 @@
+//! Sync sends against an in-process broker: 128-byte SEND_MESSAGE_V2 requests over one
+//! connection with 64 in flight, ASYNC_FLUSH then SYNC_FLUSH. Prints msgs/s and p50/p99 latency.
+//!
+//! `cargo bench --bench broker_send` (BENCH_SECS=n to change the 3-second runs).
+
+use ferrocket::protocol::header::SendMessageRequestHeaderV2;
+use ferrocket::protocol::CommandHeader;
+use ferrocket::remoting::{
+    request_code, response_code, ClientConfig, RemotingClient, RemotingCommand,
+};
+use ferrocket::store::config::FlushDiskType;
+use ferrocket::store::metadata::TopicConfig;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const IN_FLIGHT: usize = 64;
+const BODY: usize = 128;
+
+fn request() -> RemotingCommand {
+    let h = SendMessageRequestHeaderV2 {
+        producer_group: "bench".into(),
+        topic: "BenchSend".into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id: 0,
+        sys_flag: 0,
+        born_timestamp: 1_700_000_000_000,
+        flag: 0,
+        properties: Some(
+            "UNIQ_KEY\u{1}0123456789ABCDEF0123456789ABCDEF\u{2}WAIT\u{1}true\u{2}TAGS\u{1}T".into(),
+        ),
+        reconsume_times: Some(0),
+        unit_mode: false,
+        consume_retry_times: None,
+        batch: false,
+        broker_name: None,
+    };
+    RemotingCommand::request(request_code::SEND_MESSAGE_V2, Some(h.to_ext_fields()))
+        .with_body(vec![b'x'; BODY])
+}
+
+async fn run(flush: FlushDiskType, secs: u64) {
+    let dir = std::env::temp_dir().join(format!(
+        "ferrocket-bench-send-{}-{flush:?}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+        s.store.flush_disk_type = flush;
+        s.store.mapped_file_size_commit_log = 256 * 1024 * 1024;
+    })
+    .await;
+    running
+        .broker
+        .topics
+        .update(TopicConfig::new("BenchSend", 4, 4, 6))
+        .unwrap();
+    let addr = running.local_addrs[0].to_string();
+    let client = Arc::new(RemotingClient::new(ClientConfig::default()));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let start = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..IN_FLIGHT {
+        let client = client.clone();
+        let addr = addr.clone();
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut failed = 0u64;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match client
+                    .invoke(&addr, request(), Duration::from_secs(5))
+                    .await
+                {
+                    Ok(r) if r.code == response_code::SUCCESS => lat.push(t.elapsed()),
+                    _ => failed += 1,
+                }
+            }
+            (lat, failed)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut failed = 0;
+    for w in workers {
+        let (lat, f) = w.await.unwrap();
+        all.extend(lat);
+        failed += f;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "{flush:?}: {} sends in {elapsed:.2}s = {:.0} msgs/s, p50 {:?}, p99 {:?}, failed {failed}",
+        all.len(),
+        all.len() as f64 / elapsed,
+        pct(0.50),
+        pct(0.99)
+    );
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn main() {
+    let secs = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        run(FlushDiskType::AsyncFlush, secs).await;
+        run(FlushDiskType::SyncFlush, secs).await;
+    });
+}
