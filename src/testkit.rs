@@ -46,15 +46,26 @@ pub async fn start_test_broker(
     settings.broker.broker_ip1 = "127.0.0.1".into();
     settings.broker.broker_ip2 = "127.0.0.1".into();
     settings.broker.namesrv_addr = String::new();
-    // A free port picked up front, so the advertised address (and offset message ids) carry it.
-    settings.server.listen_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port() as i32)
-        .expect("a free port");
     settings.store = crate::store::config::MessageStoreConfig::with_root(store_root);
     settings.store.mapped_file_size_commit_log = 1024 * 1024;
     tweak(&mut settings);
-    crate::broker::runtime::start(settings)
-        .await
-        .expect("test broker starts")
+    // A free port picked up front, so the advertised address (and offset message ids) carry it.
+    // Its VIP neighbour (port - 2) may be taken by a parallel test: the broker binds before it
+    // opens the store, so a conflict costs nothing and another port is tried.
+    let mut last_error = None;
+    for _ in 0..20 {
+        let mut attempt = settings.clone();
+        attempt.server.listen_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port() as i32)
+            .expect("a free port");
+        match crate::broker::runtime::start(attempt).await {
+            Ok(running) => return running,
+            Err(crate::broker::StartError::Bind(addr, e)) => {
+                last_error = Some(format!("{addr}: {e}"))
+            }
+            Err(e) => panic!("test broker starts: {e}"),
+        }
+    }
+    panic!("test broker starts: no free port pair: {last_error:?}")
 }

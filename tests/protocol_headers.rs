@@ -550,7 +550,7 @@ fn booleans_parse_like_boolean_parse_boolean() {
         ("True", true),
         ("TRUE", true),
         ("false", false),
-        ("1", false),
+        ("1", true), // the C++ client's spelling of true (deliberate deviation)
         ("", false),
     ] {
         let mut e = ext(&base);

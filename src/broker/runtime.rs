@@ -40,6 +40,26 @@ pub fn boot_line(broker: &Broker) -> String {
 pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError> {
     let listen_ip = settings.server_bind_ip();
     let port = settings.server.listen_port;
+    // Bind first: a port conflict must fail start-up before the store is opened (and locked).
+    // The VIP port is listenPort - 2, as Java; skipped when that is not a valid port.
+    let mut listeners = Vec::new();
+    for p in [port, port - 2]
+        .into_iter()
+        .filter(|p| (1..=65535).contains(p))
+    {
+        let addr = format!("{listen_ip}:{p}");
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| StartError::Bind(addr.clone(), e))?;
+        listeners.push(listener);
+    }
+    if port == 0 {
+        let addr = format!("{listen_ip}:0");
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| StartError::Bind(addr.clone(), e))?;
+        listeners.push(listener);
+    }
     let broker = tokio::task::spawn_blocking(move || Broker::open(settings))
         .await
         .map_err(|e| {
@@ -65,26 +85,15 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let mut local_addrs = Vec::new();
-    // The VIP port is listenPort - 2, as Java; skipped when that is not a valid port.
-    let ports: Vec<i32> = [port, port - 2]
-        .into_iter()
-        .filter(|p| (1..=65535).contains(p))
-        .collect();
-    for p in ports {
-        let addr: SocketAddr = format!("{listen_ip}:{p}")
-            .parse()
-            .map_err(|e| StartError::Bind(format!("{listen_ip}:{p}"), std::io::Error::other(e)))?;
-        let server = RemotingServer::bind(
-            addr,
+    for listener in listeners {
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(format!("{listen_ip}:{port}"), e))?;
+        local_addrs.push(addr);
+        let server = RemotingServer::from_listener(
+            listener,
             processor.clone(),
             ServerConfig::from(&broker.server_config),
-        )
-        .await
-        .map_err(|e| StartError::Bind(addr.to_string(), e))?;
-        local_addrs.push(
-            server
-                .local_addr()
-                .map_err(|e| StartError::Bind(addr.to_string(), e))?,
         );
         let token = server.shutdown_token();
         let stop = shutdown.clone();

@@ -109,12 +109,18 @@ impl<P: RequestProcessor> RemotingServer<P> {
         config: ServerConfig,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
-        Ok(RemotingServer {
+        Ok(Self::from_listener(listener, processor, config))
+    }
+
+    /// A server on a listener bound earlier (so a port conflict is found before anything
+    /// expensive, such as opening a store, is done).
+    pub fn from_listener(listener: TcpListener, processor: Arc<P>, config: ServerConfig) -> Self {
+        RemotingServer {
             listener,
             processor,
             config,
             shutdown: CancellationToken::new(),
-        })
+        }
     }
 
     /// The address actually bound (the real port when bound to port 0).

@@ -214,7 +214,10 @@ pub struct MessageStore {
     stop: Arc<Stop>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     arriving: Mutex<Option<Arc<MessageArrivingListener>>>,
-    _lock_file: File,
+    /// The flock'ed `lock` file; closed (lock released) at the end of `shutdown`, not when the
+    /// last handle goes, so a reopen right after `shutdown()` never races a background thread
+    /// still holding a handle.
+    lock_file: Mutex<Option<File>>,
     total_physical_memory: u64,
 }
 
@@ -336,7 +339,7 @@ impl MessageStore {
             stop: Arc::new(Stop::default()),
             threads: Mutex::new(Vec::new()),
             arriving: Mutex::new(None),
-            _lock_file: lock_file,
+            lock_file: Mutex::new(Some(lock_file)),
             total_physical_memory: total_physical_memory(),
         });
         store.start()?;
@@ -1073,6 +1076,13 @@ impl MessageStore {
         } else {
             tracing::warn!("the store may be wrong, so shutdown abnormally, and keep abort file.");
         }
+        // Release the store lock now: everything is on disk.
+        drop(
+            self.lock_file
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
     }
 }
 
