@@ -7,11 +7,10 @@
 //! queue holding just the racing messages (or, with auto-creation, the topic itself): nothing panics and the broker
 //! keeps serving.
 
-use super::{persist_failed, refuse_on_slave};
+use super::{check_admin_topic, persist_failed, refuse_on_slave};
 use crate::broker::Broker;
 use crate::protocol::decode_header;
 use crate::protocol::header::DeleteTopicRequestHeader;
-use crate::protocol::topic;
 use crate::remoting::{response_code, Connection, RemotingCommand};
 
 pub async fn handle(
@@ -28,14 +27,8 @@ pub async fn handle(
     };
     tracing::info!("deleteTopic called by {}", conn.peer_addr());
     let name = header.topic.as_str();
-    if let Err(e) = topic::validate_topic(name) {
-        return Some(RemotingCommand::system_error(&request, e.to_string()));
-    }
-    if broker.topics.is_system_topic(name) {
-        return Some(RemotingCommand::system_error(
-            &request,
-            topic::system_topic_conflict_remark(name),
-        ));
+    if let Err(response) = check_admin_topic(broker, &request, name) {
+        return Some(response);
     }
     let _serial = broker.admin_lock.lock().await;
     if let Err(e) = broker.topics.delete(name) {

@@ -37,6 +37,26 @@ fn refuse_on_slave(broker: &Broker, request: &RemotingCommand) -> Option<Remotin
 }
 
 /// SUCCESS with no remark and the given body.
+/// Java's checks on a topic an admin request names (validateTopic, then the system-topic
+/// conflict): `Err` is the SYSTEM_ERROR response with Java's remark.
+#[allow(clippy::result_large_err)]
+fn check_admin_topic(
+    broker: &Broker,
+    request: &RemotingCommand,
+    name: &str,
+) -> Result<(), RemotingCommand> {
+    if let Err(e) = crate::protocol::topic::validate_topic(name) {
+        return Err(RemotingCommand::system_error(request, e.to_string()));
+    }
+    if broker.topics.is_system_topic(name) {
+        return Err(RemotingCommand::system_error(
+            request,
+            crate::protocol::topic::system_topic_conflict_remark(name),
+        ));
+    }
+    Ok(())
+}
+
 fn success_with_body(request: &RemotingCommand, body: String) -> RemotingCommand {
     RemotingCommand::response_to(request, response_code::SUCCESS, None).with_body(body.into_bytes())
 }

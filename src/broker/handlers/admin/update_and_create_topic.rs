@@ -1,12 +1,11 @@
 //! UPDATE_AND_CREATE_TOPIC (17): create or replace a topic's config, then register with the
 //! NameServers so routes show it.
 
-use super::{persist_failed, refuse_on_slave};
+use super::{check_admin_topic, persist_failed, refuse_on_slave};
 use crate::broker::Broker;
 use crate::protocol::body::{TopicConfig, TopicFilterType};
 use crate::protocol::decode_header;
 use crate::protocol::header::CreateTopicRequestHeader;
-use crate::protocol::topic;
 use crate::remoting::{response_code, Connection, RemotingCommand};
 
 pub async fn handle(
@@ -23,14 +22,8 @@ pub async fn handle(
     };
     tracing::info!("updateAndCreateTopic called by {}", conn.peer_addr());
     let name = header.topic.as_str();
-    if let Err(e) = topic::validate_topic(name) {
-        return Some(RemotingCommand::system_error(&request, e.to_string()));
-    }
-    if broker.topics.is_system_topic(name) {
-        return Some(RemotingCommand::system_error(
-            &request,
-            topic::system_topic_conflict_remark(name),
-        ));
+    if let Err(response) = check_admin_topic(broker, &request, name) {
+        return Some(response);
     }
     let config = TopicConfig {
         topic_name: Some(name.to_string()),
