@@ -28,7 +28,7 @@ mod wipe_write_perm_of_broker;
 use crate::protocol::body::{encode_body, BodyError};
 use crate::protocol::{CommandHeader, HeaderError};
 use crate::remoting::code::{request_code, response_code};
-use crate::remoting::{ExtFields, RemotingCommand};
+use crate::remoting::RemotingCommand;
 
 use super::{ConnectionId, Namesrv};
 
@@ -101,10 +101,7 @@ pub fn dispatch(ns: &Namesrv, ctx: &RequestContext, request: &RemotingCommand) -
 
 /// Reads the request's custom header (an absent `extFields` reads as an empty one).
 fn header<H: CommandHeader>(request: &RemotingCommand) -> Result<H, HeaderError> {
-    match &request.ext_fields {
-        Some(ext) => H::from_ext_fields(ext),
-        None => H::from_ext_fields(&ExtFields::new()),
-    }
+    crate::protocol::read_header(request)
 }
 
 /// SUCCESS without header or body (Java `createResponseCommand(null)`).

@@ -156,6 +156,14 @@ impl std::fmt::Debug for IndexFile {
 }
 
 /// Total file size for a geometry, or `None` when it does not fit the address space.
+/// `index_file_size`, or the error naming the geometry that has none.
+fn checked_file_size(hash_slot_num: i32, index_num: i32) -> Result<u64, IndexFileError> {
+    index_file_size(hash_slot_num, index_num).ok_or(IndexFileError::BadGeometry {
+        hash_slot_num,
+        index_num,
+    })
+}
+
 pub fn index_file_size(hash_slot_num: i32, index_num: i32) -> Option<u64> {
     if hash_slot_num <= 0 || index_num <= 0 {
         return None;
@@ -176,11 +184,7 @@ impl IndexFile {
         prev_end_phy_offset: i64,
         prev_end_timestamp: i64,
     ) -> Result<IndexFile, IndexFileError> {
-        let size =
-            index_file_size(hash_slot_num, index_num).ok_or(IndexFileError::BadGeometry {
-                hash_slot_num,
-                index_num,
-            })?;
+        let size = checked_file_size(hash_slot_num, index_num)?;
         let io_err = |source| IndexFileError::Io {
             path: path.to_path_buf(),
             source,
@@ -212,11 +216,7 @@ impl IndexFile {
         hash_slot_num: i32,
         index_num: i32,
     ) -> Result<IndexFile, IndexFileError> {
-        let expected =
-            index_file_size(hash_slot_num, index_num).ok_or(IndexFileError::BadGeometry {
-                hash_slot_num,
-                index_num,
-            })?;
+        let expected = checked_file_size(hash_slot_num, index_num)?;
         let io_err = |source| IndexFileError::Io {
             path: path.to_path_buf(),
             source,
