@@ -175,14 +175,15 @@ async fn heartbeat(client: &ProducerClient, addr: &str, group: &str) {
     assert_eq!(resp.code, response_code::SUCCESS);
 }
 
-/// Sends a half message; returns (commit log offset, half queue offset).
-async fn send_half(
+/// Sends a half message (SEND_MESSAGE with TRAN_MSG=true, sysFlag PREPARED, as the Java
+/// producer); returns the broker's response.
+async fn send_half_raw(
     client: &ProducerClient,
     addr: &str,
     group: &str,
     keys: &str,
     queue_id: i32,
-) -> (i64, i64) {
+) -> RemotingCommand {
     let mut props = Properties::new();
     props.insert("KEYS", keys);
     props.insert("TRAN_MSG", "true");
@@ -208,7 +209,18 @@ async fn send_half(
     };
     let req = RemotingCommand::request(request_code::SEND_MESSAGE, Some(header.to_ext_fields()))
         .with_body(format!("body of {keys}").into_bytes());
-    let resp = client.invoke(addr, req, T).await.unwrap();
+    client.invoke(addr, req, T).await.unwrap()
+}
+
+/// Sends a half message; returns (commit log offset, half queue offset).
+async fn send_half(
+    client: &ProducerClient,
+    addr: &str,
+    group: &str,
+    keys: &str,
+    queue_id: i32,
+) -> (i64, i64) {
+    let resp = send_half_raw(client, addr, group, keys, queue_id).await;
     assert_eq!(resp.code, response_code::SUCCESS, "{:?}", resp.remark);
     let ext = resp.ext_fields.unwrap();
     assert_eq!(
@@ -350,12 +362,11 @@ async fn commit_and_rollback_direct() {
 }
 
 #[tokio::test]
-async fn slave_and_reject_refuse() {
-    let dir = temp_dir("refuse");
+async fn reject_transaction_message_and_slave_refuse() {
+    // rejectTransactionMessage=true: half sends get NO_PERMISSION with Java's remark.
+    let dir = temp_dir("reject");
     let running = ferrocket::testkit::start_test_broker(&dir, |s| {
         s.broker.reject_transaction_message = true;
-        s.store.broker_role = ferrocket::store::config::BrokerRole::Slave;
-        s.broker.broker_id = 1;
     })
     .await;
     running
@@ -365,8 +376,62 @@ async fn slave_and_reject_refuse() {
         .unwrap();
     let addr = running.local_addrs[0].to_string();
     let (client, _rx) = producer("txg", &[]);
+    let resp = send_half_raw(&client, &addr, "txg", "k", 0).await;
+    assert_eq!(resp.code, response_code::NO_PERMISSION);
+    assert_eq!(
+        resp.remark.as_deref(),
+        Some("the broker[127.0.0.1] sending transaction message is forbidden")
+    );
+    assert_eq!(max_offset(&running, HALF, 0), 0);
+    client.shutdown();
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A slave refuses END_TRANSACTION.
+    let dir = temp_dir("slave");
+    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+        s.store.broker_role = ferrocket::store::config::BrokerRole::Slave;
+        s.broker.broker_id = 1;
+    })
+    .await;
+    let addr = running.local_addrs[0].to_string();
+    let (client, _rx) = producer("txg", &[]);
     let resp = end(&client, &addr, end_header("txg", 0, 0, 8)).await;
     assert_eq!(resp.code, response_code::SLAVE_NOT_AVAILABLE);
+    client.shutdown();
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The check service on its own timer (transactionCheckInterval 200 ms, transactionTimeOut 0):
+/// an undecided half message is asked about and the producer's commit makes it visible.
+#[tokio::test]
+async fn check_service_timer_asks_the_producer() {
+    let dir = temp_dir("timer");
+    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+        s.broker.transaction_check_interval = 200;
+        s.broker.transaction_time_out = 0;
+    })
+    .await;
+    running
+        .broker
+        .topics
+        .update(TopicConfig::new("TxT", 4, 4, 6))
+        .unwrap();
+    let addr = running.local_addrs[0].to_string();
+    let (client, mut rx) = producer("txg", &[("timed", 8)]);
+    heartbeat(&client, &addr, "txg").await;
+    send_half(&client, &addr, "txg", "timed", 1).await;
+    let check = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.header.tran_state_table_offset, 1, "the re-put copy");
+    wait_until("committed by the timer's check", || {
+        max_offset(&running, "TxT", 1) == 1
+    })
+    .await;
+    assert_eq!(record(&running, "TxT", 1, 0).sys_flag, 8);
     client.shutdown();
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
