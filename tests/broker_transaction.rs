@@ -825,7 +825,30 @@ async fn golden_transaction_replay() {
             java_props(HALF, q),
             "half {q}"
         );
+        let ours = record(&running, HALF, 0, q);
+        let java = java_records
+            .iter()
+            .find(|r| r["topic"] == HALF && r["queueOffset"] == q)
+            .unwrap();
+        for (field, value) in [
+            ("sysFlag", ours.sys_flag as i64),
+            ("flag", ours.flag as i64),
+            ("queueId", ours.queue_id as i64),
+            ("reconsumeTimes", ours.reconsume_times as i64),
+            (
+                "preparedTransactionOffset",
+                ours.prepared_transaction_offset,
+            ),
+        ] {
+            assert_eq!(value, java[field].as_i64().unwrap(), "half {q} {field}");
+        }
     }
+    // The re-put copy keeps the original's born timestamp and host, as Java's.
+    let (orig, reput) = (record(&running, HALF, 0, 2), record(&running, HALF, 0, 3));
+    assert_eq!(
+        (orig.born_timestamp, orig.born_host),
+        (reput.born_timestamp, reput.born_host)
+    );
     for (q, java_q) in [(3, 0), (1, 0)] {
         let ours = record(&running, "GoldenTx", q, 0);
         let java = java_records
@@ -847,6 +870,10 @@ async fn golden_transaction_replay() {
     }
     for q in 0..3 {
         let ours = record(&running, OP, 0, q);
+        // Written by the broker itself: born host = store host = the broker's address.
+        assert_eq!(ours.born_host, ours.store_host);
+        assert_eq!(ours.store_host.to_string(), addr);
+        assert_eq!((ours.sys_flag, ours.flag, ours.queue_id), (0, 0, 0));
         assert_eq!(ours.properties.to_properties_string(), java_props(OP, q));
         let java_body = java_records
             .iter()
@@ -870,5 +897,70 @@ async fn golden_transaction_replay() {
 
     client.shutdown();
     running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Java's own stored half record (tx-unknown, commit log offset 433875 in main-master) run
+/// through what a check does to it (TRANSACTION_CHECK_TIMES 1, re-put at queue offset 3 /
+/// commit log offset 434376) gives Java's CHECK_TRANSACTION_STATE byte for byte: the whole
+/// extFields (names, order, values) and the 377-byte body. Also Java's re-put record: the
+/// renewed message's properties string equals the 4th half record's.
+#[test]
+fn golden_check_request_is_byte_identical() {
+    let Some(golden) = ferrocket::testkit::golden_or_skip("golden_check_request_is_byte_identical")
+    else {
+        return;
+    };
+    let dir = temp_dir("golden-check-body");
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = std::process::Command::new("tar")
+        .arg("-xzf")
+        .arg(golden.join("store/main-master.tar.gz"))
+        .arg("-C")
+        .arg(&dir)
+        .arg("main-master/commitlog/00000000000000000000")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let commitlog = dir.join("main-master/commitlog/00000000000000000000");
+    let read_at = |offset: u64, len: usize| {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(&commitlog).unwrap();
+        f.seek(SeekFrom::Start(offset)).unwrap();
+        let mut buf = vec![0u8; len];
+        f.read_exact(&mut buf).unwrap();
+        buf
+    };
+    let mut half = StoredMessage::decode(&read_at(433_875, 366)).unwrap();
+    let java_reput = StoredMessage::decode(&read_at(434_376, 392)).unwrap();
+
+    assert!(!half.bump_check_times(15));
+    assert_eq!(
+        half.renewed().properties_string,
+        java_reput.properties.to_properties_string(),
+        "the re-put record's properties"
+    );
+    half.moved_to(3, 434_376);
+    let ours = ferrocket::broker::transaction::check::check_request(&half).unwrap();
+    assert_eq!(ours.producer_group, "golden_tx_producer");
+
+    let text = std::fs::read_to_string(golden.join("frames/transaction.jsonl")).unwrap();
+    let java = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|f| f["code_name"] == "CHECK_TRANSACTION_STATE")
+        .map(|f| decode_frame(f["frame_hex"].as_str().unwrap()))
+        .unwrap();
+    let pairs = |c: &RemotingCommand| -> Vec<(String, String)> {
+        c.ext_fields
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    assert_eq!(pairs(&ours.request), pairs(&java));
+    assert_eq!(ours.request.body, java.body, "body byte for byte");
+    assert_eq!(ours.request.code, java.code);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -191,21 +191,6 @@ fn put_ok(broker: &Broker, msg: MessageExtBrokerInner) -> bool {
     broker.store.put_message(msg).status == PutMessageStatus::PutOk
 }
 
-/// Java `needDiscard`: bumps TRANSACTION_CHECK_TIMES; true once it reached `check_max`.
-fn need_discard(msg: &mut StoredMessage, check_max: i32) -> bool {
-    let mut times = 1;
-    if let Some(s) = msg.property(property::TRANSACTION_CHECK_TIMES) {
-        let current = s.parse::<i32>().unwrap_or(-1);
-        if current >= check_max {
-            return true;
-        }
-        times = current.saturating_add(1);
-    }
-    msg.properties
-        .insert(property::TRANSACTION_CHECK_TIMES, &times.to_string());
-    false
-}
-
 /// Java `needSkip`: born longer ago than the store keeps files.
 fn need_skip(broker: &Broker, msg: &StoredMessage, now: i64) -> bool {
     now - msg.born_timestamp > broker.store_config.file_reserved_time as i64 * 3600 * 1000
@@ -244,15 +229,12 @@ fn discard(broker: &Broker, msg: &StoredMessage) {
 }
 
 /// Java `putBackHalfMsgQueue`: the half message written again at the tail; on success `msg`
-/// takes the new position (queue offset, commit log offset, msg id) and, as in Java where the
-/// re-put shares the property map, `WAIT=false`.
+/// stands for the new copy (see `StoredMessage::moved_to`).
 fn put_back(broker: &Broker, msg: &mut StoredMessage) -> bool {
     let result = broker.store.put_message(msg.renewed());
     match (result.status, result.append) {
         (PutMessageStatus::PutOk, Some(append)) => {
-            msg.queue_offset = append.logics_offset;
-            msg.commit_log_offset = append.wrote_offset;
-            msg.properties.insert(property::WAIT_STORE_MSG_OK, "false");
+            msg.moved_to(append.logics_offset, append.wrote_offset);
             true
         }
         (status, _) => {
@@ -344,7 +326,7 @@ fn check_queue(
                 continue;
             };
             let now = broker.now_millis();
-            if need_discard(&mut msg, check_max) || need_skip(broker, &msg, now) {
+            if msg.bump_check_times(check_max) || need_skip(broker, &msg, now) {
                 discard(broker, &msg);
                 i += 1;
                 new_offset = i;

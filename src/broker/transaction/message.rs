@@ -66,6 +66,32 @@ impl StoredMessage {
         create_offset_msg_id(&self.store_host, self.commit_log_offset)
     }
 
+    /// Java `needDiscard`: true once TRANSACTION_CHECK_TIMES reached `check_max`; otherwise
+    /// counts this check (1 when absent; an unreadable count reads as -1, as Java's `getInt`).
+    pub fn bump_check_times(&mut self, check_max: i32) -> bool {
+        let mut times = 1;
+        if let Some(s) = self.property(property::TRANSACTION_CHECK_TIMES) {
+            let current = s.parse::<i32>().unwrap_or(-1);
+            if current >= check_max {
+                return true;
+            }
+            times = current.saturating_add(1);
+        }
+        self.properties
+            .insert(property::TRANSACTION_CHECK_TIMES, &times.to_string());
+        false
+    }
+
+    /// After the re-put of a checked half message: this message now stands for the new copy
+    /// (Java `putBackHalfMsgQueue` updates queue offset, commit log offset and msg id). Java's
+    /// re-put shares the property map and sets `WAIT=false` in it after writing the stored
+    /// string, so the check body sent next carries `WAIT=false` (golden: 377-byte body).
+    pub fn moved_to(&mut self, queue_offset: i64, commit_log_offset: i64) {
+        self.queue_offset = queue_offset;
+        self.commit_log_offset = commit_log_offset;
+        self.properties.insert(property::WAIT_STORE_MSG_OK, "false");
+    }
+
     /// `REAL_TOPIC` and `REAL_QID`: where the message goes once committed.
     pub fn real_destination(&self) -> Option<(String, i32)> {
         let topic = self.property(property::REAL_TOPIC)?;
