@@ -184,7 +184,21 @@ async fn send_half_raw(
     keys: &str,
     queue_id: i32,
 ) -> RemotingCommand {
+    send_half_with(client, addr, group, keys, queue_id, &[]).await
+}
+
+async fn send_half_with(
+    client: &ProducerClient,
+    addr: &str,
+    group: &str,
+    keys: &str,
+    queue_id: i32,
+    extra: &[(&str, &str)],
+) -> RemotingCommand {
     let mut props = Properties::new();
+    for (k, v) in extra {
+        props.insert(k, v);
+    }
     props.insert("KEYS", keys);
     props.insert("TRAN_MSG", "true");
     props.insert("UNIQ_KEY", &format!("UNIQ-{keys}"));
@@ -962,5 +976,40 @@ fn golden_check_request_is_byte_identical() {
     assert_eq!(pairs(&ours.request), pairs(&java));
     assert_eq!(ours.request.body, java.body, "body byte for byte");
     assert_eq!(ours.request.code, java.code);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// CHECK_IMMUNITY_TIME_IN_SECONDS: a producer-set first-check delay. Within it the message is
+/// not checked; Java re-puts it with TRAN_PREPARED_QUEUE_OFFSET naming the original's offset
+/// and moves on.
+#[tokio::test]
+async fn check_immunity_defers_the_check() {
+    let dir = temp_dir("immunity");
+    let running = start(&dir, 15).await;
+    let addr = running.local_addrs[0].to_string();
+    let (client, mut rx) = producer("txg", &[]);
+    heartbeat(&client, &addr, "txg").await;
+    let resp = send_half_with(
+        &client,
+        &addr,
+        "txg",
+        "immune",
+        0,
+        &[("CHECK_IMMUNITY_TIME_IN_SECONDS", "3600")],
+    )
+    .await;
+    assert_eq!(resp.code, response_code::SUCCESS);
+    assert_eq!(run_check_pass(&running, 0, 15).await, 0, "not checked yet");
+    assert!(rx.try_recv().is_err());
+    let copy = record(&running, HALF, 0, 1);
+    assert_eq!(copy.property("TRAN_PREPARED_QUEUE_OFFSET"), Some("0"));
+    assert_eq!(copy.property("KEYS"), Some("immune"));
+    assert_eq!(
+        running.broker.offsets.query(CID_SYS_RMQ_TRANS, HALF, 0),
+        1,
+        "the walk moved past the original"
+    );
+    client.shutdown();
+    running.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
