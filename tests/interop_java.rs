@@ -22,12 +22,26 @@ const CONSUMER_GROUP: &str = "please_rename_unique_group_name_4";
 const MESSAGES: usize = 1000; // the quickstart Producer's MESSAGE_COUNT
 
 fn broker_conf(dir: &Path, name: &str, port: u16, namesrv: &str, store: &Path) -> String {
+    role_conf(dir, name, 0, "ASYNC_MASTER", port, namesrv, store)
+}
+
+/// A broker config of a master/slave group member (a slave finds its master through the
+/// NameServer, as both Java and ferrocket do without `haMasterAddress`).
+fn role_conf(
+    dir: &Path,
+    name: &str,
+    id: u32,
+    role: &str,
+    port: u16,
+    namesrv: &str,
+    store: &Path,
+) -> String {
     let path = dir.join(format!("{name}-{port}.conf"));
     std::fs::write(
         &path,
         format!(
-            "brokerClusterName=DefaultCluster\nbrokerName={name}\nbrokerId=0\n\
-             brokerRole=ASYNC_MASTER\nflushDiskType=ASYNC_FLUSH\nbrokerIP1=127.0.0.1\n\
+            "brokerClusterName=DefaultCluster\nbrokerName={name}\nbrokerId={id}\n\
+             brokerRole={role}\nflushDiskType=ASYNC_FLUSH\nbrokerIP1=127.0.0.1\n\
              brokerIP2=127.0.0.1\nlistenPort={port}\nnamesrvAddr={namesrv}\n\
              storePathRootDir={root}\nstorePathCommitLog={root}/commitlog\n\
              autoCreateTopicEnable=true\n",
@@ -329,4 +343,159 @@ fn java_distribution_against_ferrocket() {
     );
     // Same bodies as the first thousand: the count shows the first were not delivered again.
     assert_eq!(bodies.len(), MESSAGES, "resumed at the committed offsets");
+}
+
+/// `commitLogMaxOffset` as `mqadmin brokerStatus` prints it.
+fn commit_log_max_offset(java: &JavaDist, namesrv: &str, addr: &str, work: &Path) -> i64 {
+    let status = java.mqadmin(&["brokerStatus", "-n", namesrv, "-b", addr], work);
+    status
+        .lines()
+        .find_map(|l| {
+            let (key, value) = l.split_once(':')?;
+            (key.trim() == "commitLogMaxOffset").then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or_else(|| panic!("brokerStatus of {addr} has commitLogMaxOffset:\n{status}"))
+}
+
+/// Waits until the slave's CommitLog has as many bytes as the master's, then compares the
+/// first CommitLog file of both stores byte for byte over that length.
+fn assert_replicated(
+    java: &JavaDist,
+    namesrv: &str,
+    (master_addr, master_store): (&str, &Path),
+    (slave_addr, slave_store): (&str, &Path),
+    work: &Path,
+) {
+    let master_max = commit_log_max_offset(java, namesrv, master_addr, work);
+    assert!(master_max > 0);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut slave_max = 0;
+    while Instant::now() < deadline {
+        slave_max = commit_log_max_offset(java, namesrv, slave_addr, work);
+        if slave_max >= master_max {
+            break;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    assert_eq!(slave_max, master_max, "the slave caught up");
+    let first_file = |store: &Path| {
+        let data = std::fs::read(store.join("commitlog").join("00000000000000000000"))
+            .expect("read the first CommitLog file");
+        data[..master_max as usize].to_vec()
+    };
+    assert!(
+        first_file(master_store) == first_file(slave_store),
+        "the slave's CommitLog is a byte copy of the master's"
+    );
+}
+
+/// Replication across implementations, both ways: a ferrocket SYNC_MASTER with a Java slave
+/// (every send is SEND_OK only once the Java slave acknowledged it), then a Java master with a
+/// ferrocket slave. CommitLogs byte-identical.
+#[test]
+fn java_and_ferrocket_replicate_both_ways() {
+    let java = match JavaDist::detect() {
+        Ok(j) => j,
+        Err(why) => {
+            println!("SKIP: Java RocketMQ 4.9.7 HA interop: {why}");
+            return;
+        }
+    };
+    let work = TempDir::new("interop-java-ha");
+    let w = work.path();
+    let ns_port = free_port("127.0.0.1");
+    let namesrv = format!("127.0.0.1:{ns_port}");
+    let ns_conf = w.join("namesrv.properties");
+    std::fs::write(&ns_conf, format!("listenPort={ns_port}\n")).unwrap();
+    let _ns = Proc::start(
+        "ferrocket namesrv",
+        &["namesrv", "-c", ns_conf.to_str().unwrap()],
+        &[("RUST_LOG", "warn")],
+        "boot success",
+        Duration::from_secs(30),
+    );
+
+    for ferrocket_is_master in [true, false] {
+        let group = if ferrocket_is_master {
+            "ha-fm"
+        } else {
+            "ha-jm"
+        };
+        let (master_store, slave_store) =
+            (w.join(format!("{group}-m")), w.join(format!("{group}-s")));
+        let (master_port, slave_port) =
+            (free_broker_port("127.0.0.1"), free_broker_port("127.0.0.1"));
+        let master_role = if ferrocket_is_master {
+            "SYNC_MASTER"
+        } else {
+            "ASYNC_MASTER"
+        };
+        let master_conf = role_conf(
+            w,
+            group,
+            0,
+            master_role,
+            master_port,
+            &namesrv,
+            &master_store,
+        );
+        let slave_conf = role_conf(w, group, 1, "SLAVE", slave_port, &namesrv, &slave_store);
+        let (_fr, _java) = if ferrocket_is_master {
+            let fr = ferrocket_broker(&master_conf);
+            let java_slave = java.spawn(
+                "java slave",
+                "mqbroker",
+                &["-c", &slave_conf],
+                &[],
+                w,
+                "boot success",
+            );
+            (fr, java_slave)
+        } else {
+            let java_master = java.spawn(
+                "java master",
+                "mqbroker",
+                &["-c", &master_conf],
+                &[],
+                w,
+                "boot success",
+            );
+            (ferrocket_broker(&slave_conf), java_master)
+        };
+        let master_addr = format!("127.0.0.1:{master_port}");
+        let slave_addr = format!("127.0.0.1:{slave_port}");
+        let clusters = java.mqadmin(&["clusterList", "-n", &namesrv], w);
+        assert!(
+            clusters.contains(&master_addr) && clusters.contains(&slave_addr),
+            "both roles registered:\n{clusters}"
+        );
+        java.mqadmin(
+            &[
+                "updateTopic",
+                "-n",
+                &namesrv,
+                "-b",
+                &master_addr,
+                "-t",
+                TOPIC,
+                "-r",
+                "4",
+                "-w",
+                "4",
+            ],
+            w,
+        );
+        // A Java slave's HA client retries its connection every 5 s once registration told it
+        // the master's HA address; give it that long before sends that must wait for it.
+        std::thread::sleep(Duration::from_secs(12));
+        // SEND_OK for all 1000: with a ferrocket SYNC_MASTER, each waited for the Java slave.
+        quickstart_produce(&java, &namesrv, w);
+        assert_replicated(
+            &java,
+            &namesrv,
+            (&master_addr, &master_store),
+            (&slave_addr, &slave_store),
+            w,
+        );
+    }
 }
