@@ -325,16 +325,20 @@ fn check_queue(
                 new_offset = i;
                 continue;
             };
+            if msg.store_timestamp >= start {
+                // Stored during this pass (e.g. a copy re-put just now): the walk has caught up.
+                // Java tests this after `needDiscard`, so a copy re-put for its last allowed
+                // check could be discarded in the same pass when the store had already
+                // dispatched it, before its producer could answer; here it waits for the next
+                // pass either way.
+                break;
+            }
             let now = broker.now_millis();
             if msg.bump_check_times(check_max) || need_skip(broker, &msg, now) {
                 discard(broker, &msg);
                 i += 1;
                 new_offset = i;
                 continue;
-            }
-            if msg.store_timestamp >= start {
-                // Stored during this pass: the walk has caught up.
-                break;
             }
             let age = now - msg.born_timestamp;
             let mut immunity = transaction_timeout;
