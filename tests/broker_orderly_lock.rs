@@ -10,7 +10,7 @@ use ferrocket::remoting::{
 use std::time::Duration;
 use tokio_util::codec::Decoder;
 
-const T: Duration = Duration::from_secs(5);
+const T: Duration = Duration::from_secs(10);
 
 fn hex_to_bytes(hex: &str) -> Vec<u8> {
     (0..hex.len() / 2)

@@ -33,7 +33,7 @@ use tokio_util::codec::Decoder;
 
 const HALF: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
 const OP: &str = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
-const T: Duration = Duration::from_secs(5);
+const T: Duration = Duration::from_secs(10);
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ferrocket-tx-{name}-{}", std::process::id()));
@@ -58,7 +58,7 @@ async fn start(dir: &Path, check_max: i32) -> RunningBroker {
 
 /// Waits (bounded) until `cond` holds; the assertion is on the condition, not on the time.
 async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..500 {
+    for _ in 0..1000 {
         if cond() {
             return;
         }
@@ -441,8 +441,10 @@ async fn check_service_timer_asks_the_producer() {
         .unwrap()
         .unwrap();
     assert_eq!(check.header.tran_state_table_offset, 1, "the re-put copy");
+    // (Under load a second check may go out before the first answer lands; the producer then
+    // commits twice, as with Java. At least one copy must appear.)
     wait_until("committed by the timer's check", || {
-        max_offset(&running, "TxT", 1) == 1
+        max_offset(&running, "TxT", 1) >= 1
     })
     .await;
     assert_eq!(record(&running, "TxT", 1, 0).sys_flag, 8);
