@@ -143,7 +143,6 @@ fn final_put_response(broker: &Broker, status: PutMessageStatus) -> (i32, Option
             Some("OS page cache busy, please try another machine".into()),
         ),
         S::UnknownError => (response_code::SYSTEM_ERROR, Some("UNKNOWN_ERROR".into())),
-        #[allow(unreachable_patterns)]
         _ => (
             response_code::SYSTEM_ERROR,
             Some("UNKNOWN_ERROR DEFAULT".into()),
