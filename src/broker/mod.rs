@@ -70,6 +70,9 @@ pub struct Broker {
     pub send_limiter: handlers::send::SendLimiter,
     /// Delayed delivery (runs only on a master; the offsets are served everywhere).
     pub schedule: Arc<schedule::ScheduleMessageService>,
+    /// Master/slave replication: connected slaves and their acknowledgements on a master, the
+    /// master's HA address on a slave.
+    pub ha: Arc<crate::ha::HaService>,
 }
 
 /// The runtime-changeable configuration (Java `Configuration`): the four configs, their
@@ -123,6 +126,7 @@ impl Broker {
         let send_limiter = handlers::send::SendLimiter::new(
             broker.send_thread_pool_queue_capacity.max(0) as usize,
         );
+        let ha = crate::ha::HaService::new(message_store.clone(), &store);
         Ok(Arc::new(Broker {
             config: broker,
             server_config: server,
@@ -148,6 +152,7 @@ impl Broker {
             admin_lock: tokio::sync::Mutex::new(()),
             send_limiter,
             schedule,
+            ha,
         }))
     }
 
