@@ -1,7 +1,7 @@
 //! Dispatch of broker requests by code. Codes the broker does not serve get Java's
 //! REQUEST_CODE_NOT_SUPPORTED answer.
 
-use super::handlers::{acl, admin, client, offset, pull, query, send};
+use super::handlers::{acl, admin, client, offset, pull, query, reply, send};
 use super::Broker;
 use crate::remoting::{request_code as code, Connection, RemotingCommand, RequestProcessor};
 use std::sync::Arc;
@@ -106,6 +106,24 @@ impl RequestProcessor for BrokerProcessor {
                 admin::delete_expired_commitlog::handle(b, conn, request).await
             }
             code::CLEAN_UNUSED_TOPIC => admin::clean_unused_topic::handle(b, conn, request).await,
+            code::GET_CONSUMER_RUNNING_INFO => {
+                admin::get_consumer_running_info::handle(b, conn, request).await
+            }
+            code::CONSUME_MESSAGE_DIRECTLY => {
+                admin::consume_message_directly::handle(b, conn, request).await
+            }
+            code::INVOKE_BROKER_TO_RESET_OFFSET => {
+                admin::invoke_broker_to_reset_offset::handle(b, conn, request).await
+            }
+            code::INVOKE_BROKER_TO_GET_CONSUMER_STATUS => {
+                admin::invoke_broker_to_get_consumer_status::handle(b, conn, request).await
+            }
+            code::VIEW_BROKER_STATS_DATA => {
+                admin::view_broker_stats_data::handle(b, conn, request).await
+            }
+            code::GET_BROKER_CONSUME_STATS => {
+                admin::get_broker_consume_stats::handle(b, conn, request).await
+            }
             // ACL administration, answered as a Java broker with ACL off answers.
             code::UPDATE_AND_CREATE_ACL_CONFIG => {
                 acl::update_and_create_acl_config::handle(b, conn, request).await
@@ -119,6 +137,9 @@ impl RequestProcessor for BrokerProcessor {
             }
             code::GET_BROKER_CLUSTER_ACL_CONFIG => {
                 acl::get_broker_cluster_acl_config::handle(b, conn, request).await
+            }
+            code::SEND_REPLY_MESSAGE | code::SEND_REPLY_MESSAGE_V2 => {
+                reply::send_reply_message::handle(b, conn, request).await
             }
             // Message queries.
             code::QUERY_MESSAGE => query::query_message::handle(b, conn, request).await,

@@ -7,4 +7,5 @@ pub mod client;
 pub mod offset;
 pub mod pull;
 pub mod query;
+pub mod reply;
 pub mod send;
