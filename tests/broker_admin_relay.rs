@@ -400,7 +400,7 @@ async fn reply_test(store_reply: bool) {
     .await;
     let broker = &b.running.broker;
     let reply_topic = format!("{}_REPLY_TOPIC", broker.config.broker_cluster_name);
-    let (_requester, fake) = fake_client(
+    let (requester, fake) = fake_client(
         &b,
         r#"{"clientID":"requester@1","consumerDataSet":[],"producerDataSet":[{"groupName":"req-producer"}]}"#,
         407,
@@ -458,6 +458,18 @@ async fn reply_test(store_reply: bool) {
     let resp = b.invoke(send).await;
     assert_eq!(resp.code, response_code::SUCCESS);
     assert_eq!(fake.count(request_code::PUSH_REPLY_MESSAGE_TO_CLIENT), 2);
+
+    // Requester and replier on one connection (one client instance doing both): the push
+    // is answered while the reply is still being processed.
+    let header = reply_header(&reply_topic, props);
+    let send = RemotingCommand::request(
+        request_code::SEND_REPLY_MESSAGE,
+        Some(header.to_ext_fields()),
+    )
+    .with_body(&b"to myself"[..]);
+    let resp = requester.invoke(&b.addr, send, TIMEOUT).await.unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS);
+    assert_eq!(fake.count(request_code::PUSH_REPLY_MESSAGE_TO_CLIENT), 3);
 
     // Java's failures: no REPLY_TO_CLIENT, an unknown requester.
     for (props, remark) in [
