@@ -16,6 +16,7 @@ pub mod runtime;
 pub mod schedule;
 pub mod settings;
 pub mod stats;
+pub mod stats_item;
 pub mod subscription_manager;
 pub mod topic_manager;
 pub mod transaction;
