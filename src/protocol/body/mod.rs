@@ -6,6 +6,7 @@ mod client_admin;
 mod data_version;
 mod json;
 mod kv;
+mod lock;
 mod query;
 mod register_broker;
 mod route;
@@ -22,6 +23,10 @@ pub use client_admin::{
 pub use data_version::{now_millis, DataVersion};
 pub use json::{decode_body, encode_body, encode_body_as, JsonStyle};
 pub use kv::{KvConfigSerializeWrapper, KvTable, TopicList};
+pub use lock::{
+    java_hash_set_order, message_queue_hash, LockBatchRequestBody, LockBatchResponseBody,
+    UnlockBatchRequestBody,
+};
 pub use query::{
     format_date, ConsumeQueueData, ConsumeStatsList, QueryConsumeQueueResponseBody,
     QueryConsumeTimeSpanBody, QueryCorrectionOffsetBody, QueueTimeSpan,
