@@ -6,6 +6,7 @@
 
 pub mod client_manager;
 pub mod config;
+pub mod consumer_filter;
 pub mod handlers;
 pub mod long_polling;
 pub mod offset_manager;
@@ -70,6 +71,8 @@ pub struct Broker {
     pub send_limiter: handlers::send::SendLimiter,
     /// Delayed delivery (runs only on a master; the offsets are served everywhere).
     pub schedule: Arc<schedule::ScheduleMessageService>,
+    /// SQL92 filter data of the consumer groups (`config/consumerFilter.json`).
+    pub filters: Arc<consumer_filter::ConsumerFilterManager>,
 }
 
 /// The runtime-changeable configuration (Java `Configuration`): the four configs, their
@@ -114,6 +117,12 @@ impl Broker {
         let topics = TopicConfigManager::load(&broker, &root)?;
         let groups = SubscriptionGroupManager::load(&root, broker.auto_create_subscription_group)?;
         let offsets = ConsumerOffsetManager::load(&root)?;
+        let filters = Arc::new(consumer_filter::ConsumerFilterManager::load(
+            &root,
+            consumer_filter::bloom_filter_of(&broker),
+            broker.filter_data_clean_time_span,
+            crate::java::current_time_millis(),
+        )?);
         let broker_addr = format!("{}:{}", broker.broker_ip1, server.listen_port);
         let ha_server_addr = format!("{}:{}", broker.broker_ip2, store.ha_listen_port);
         let namesrv_client = RemotingClient::new((&client).into());
@@ -148,6 +157,7 @@ impl Broker {
             admin_lock: tokio::sync::Mutex::new(()),
             send_limiter,
             schedule,
+            filters,
         }))
     }
 
