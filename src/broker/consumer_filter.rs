@@ -22,7 +22,7 @@ use crate::filter::bloom::BloomFilter;
 use crate::filter::{self, Expression, RecordProperties};
 use crate::protocol::heartbeat::SubscriptionData;
 use crate::protocol::topic::RETRY_GROUP_TOPIC_PREFIX;
-use crate::store::message::{property, StoredRecord};
+use crate::store::message::property;
 use crate::store::message_store::MessageFilter;
 use crate::store::metadata::{
     ConfigFileError, ConsumerFilterData, ConsumerFilterTable, FilterDataMapByTopic, StoreConfigFile,
@@ -458,12 +458,11 @@ impl MessageFilter for SqlFilter {
         if retry.is_none() && sub.is_tag_type() {
             return true;
         }
-        let Ok(stored) = StoredRecord::decode(record) else {
+        let Some(properties) = RecordProperties::of_record(record) else {
             // Not a record (cannot happen for units the ConsumeQueue points at): let the
             // client see it rather than silently skip it.
             return true;
         };
-        let properties = RecordProperties::new(stored.properties);
         let looked_up;
         let expression = match retry {
             Some(manager) => {

@@ -22,7 +22,6 @@ pub mod parser;
 pub use expr::{EmptyContext, EvalError, EvaluationContext, Expr, Value};
 pub use parser::CompileError;
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -107,23 +106,74 @@ pub fn compile(expression_type: &str, expression: &str) -> Result<Arc<Expression
 }
 
 /// The properties of a stored message as an evaluation context, looked up in place in the
-/// properties string (`name\u{1}value\u{2}...`); no map is built, nothing is copied unless the
-/// bytes are not valid UTF-8 (then they are decoded lossily once, as Java's `new String` does).
+/// properties bytes (`name\u{1}value\u{2}...`, Java's `string2messageProperties` rules: the
+/// first `\u{1}` splits, empty names and values are dropped, the last duplicate wins). No map
+/// is built and nothing is copied; only bytes that are not valid UTF-8 are decoded (lossily,
+/// as Java's `new String` does) into a string kept for the message's other lookups.
 pub struct RecordProperties<'a> {
-    text: Cow<'a, str>,
+    bytes: &'a [u8],
+    lossy: std::cell::OnceCell<String>,
 }
 
 impl<'a> RecordProperties<'a> {
     pub fn new(bytes: &'a [u8]) -> RecordProperties<'a> {
         RecordProperties {
-            text: String::from_utf8_lossy(bytes),
+            bytes,
+            lossy: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The properties of the stored record at the start of `record`, located from the fixed
+    /// header fields without decoding the rest; `None` when the bytes are not a whole record.
+    pub fn of_record(record: &'a [u8]) -> Option<RecordProperties<'a>> {
+        use crate::store::message::sys_flag;
+        let int = |at: usize| -> Option<i32> {
+            let b = record.get(at..at.checked_add(4)?)?;
+            Some(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        let flags = int(36)?;
+        let host = |v6: bool| if v6 { 20 } else { 8 };
+        let born = host(flags & sys_flag::BORNHOST_V6_FLAG != 0);
+        let stored = host(flags & sys_flag::STOREHOSTADDRESS_V6_FLAG != 0);
+        let body_len_at = 36 + 4 + 8 + born + 8 + stored + 4 + 8;
+        let body_len = usize::try_from(int(body_len_at)?).ok()?;
+        let topic_len_at = body_len_at.checked_add(4)?.checked_add(body_len)?;
+        let topic_len = *record.get(topic_len_at)? as usize;
+        let props_len_at = topic_len_at + 1 + topic_len;
+        let b = record.get(props_len_at..props_len_at + 2)?;
+        let props_len = usize::try_from(i16::from_be_bytes([b[0], b[1]])).ok()?;
+        let start = props_len_at + 2;
+        Some(RecordProperties::new(record.get(start..start + props_len)?))
+    }
+
+    /// The last non-empty value of `name`, as raw bytes.
+    fn raw(&self, name: &str) -> Option<&'a [u8]> {
+        let mut found = None;
+        for entry in self.bytes.split(|b| *b == 2) {
+            let Some(sep) = entry.iter().position(|b| *b == 1) else {
+                continue;
+            };
+            let (key, value) = (&entry[..sep], &entry[sep + 1..]);
+            if !value.is_empty() && key == name.as_bytes() {
+                found = Some(value);
+            }
+        }
+        found
     }
 }
 
 impl EvaluationContext for RecordProperties<'_> {
     fn get(&self, name: &str) -> Option<Value<'_>> {
-        crate::store::message::encode::property_value(&self.text, name).map(Value::Str)
+        let raw = self.raw(name)?;
+        match std::str::from_utf8(raw) {
+            Ok(s) => Some(Value::Str(s)),
+            Err(_) => {
+                let text = self
+                    .lossy
+                    .get_or_init(|| String::from_utf8_lossy(self.bytes).into_owned());
+                crate::store::message::encode::property_value(text, name).map(Value::Str)
+            }
+        }
     }
 }
 

@@ -355,3 +355,37 @@ fn record_properties_are_read_in_place() {
         .unwrap()
         .matches(&EmptyContext));
 }
+
+#[test]
+fn record_properties_are_located_in_stored_records() {
+    use crate::store::message::{MessageExtBrokerInner, StoredRecord};
+    let dir = std::env::temp_dir().join(format!("ferrocket-filter-rec-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut config = crate::store::config::MessageStoreConfig::with_root(&dir);
+    config.mapped_file_size_commit_log = 1024 * 1024;
+    let store = crate::store::message_store::MessageStore::open(config).unwrap();
+    let mut msg = MessageExtBrokerInner::new("T", 0, b"body".to_vec());
+    msg.properties_string = "a\u{1}9\u{2}bad\u{1}\u{ff}".into();
+    let offset = store.put_message(msg).append.unwrap().wrote_offset;
+    let record = store.look_message_by_offset(offset).unwrap();
+    let located = RecordProperties::of_record(&record).unwrap();
+    assert_eq!(located.get("a"), Some(Value::Str("9")));
+    assert_eq!(
+        located.bytes,
+        StoredRecord::decode(&record).unwrap().properties,
+        "the same bytes the full decoder finds"
+    );
+    assert!(Expression::parse("a > 5").unwrap().matches(&located));
+    // Truncated records are not located.
+    for cut in [0, 10, 40, record.len() - 1] {
+        if let Some(p) = RecordProperties::of_record(&record[..cut]) {
+            panic!("located properties in {cut} bytes: {:?}", p.bytes);
+        }
+    }
+    // Invalid UTF-8 in a value reads lossily (U+FFFD), as Java's new String does.
+    let raw = RecordProperties::new(b"a\x01\xff\xfe\x02b\x01ok");
+    assert_eq!(raw.get("a"), Some(Value::Str("\u{fffd}\u{fffd}")));
+    assert_eq!(raw.get("b"), Some(Value::Str("ok")));
+    store.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}
