@@ -53,7 +53,6 @@ pub fn parse(sql: &str) -> Result<Expr, CompileError> {
     let mut p = Parser {
         lexer: Lexer::new(sql),
         ahead: Vec::new(),
-        last: None,
     };
     let e = p.or()?;
     as_boolean(e)
@@ -63,8 +62,6 @@ struct Parser<'a> {
     lexer: Lexer<'a>,
     /// Tokens read but not consumed (lookahead).
     ahead: Vec<Token<'a>>,
-    /// The last consumed token (error messages point after it).
-    last: Option<Token<'a>>,
 }
 
 /// JavaCC's `asBooleanExpression`.
@@ -209,7 +206,6 @@ impl<'a> Parser<'a> {
     fn advance(&mut self) -> Result<Token<'a>, CompileError> {
         let t = self.peek(0)?;
         self.ahead.remove(0);
-        self.last = Some(t);
         Ok(t)
     }
 
@@ -229,13 +225,8 @@ impl<'a> Parser<'a> {
                 escape_image(t.image)
             ));
         }
-        let (line, column) = if t.kind == Kind::Eof {
-            self.last.map_or((1, 1), |l| {
-                (l.line, l.column + l.image.encode_utf16().count() as u32)
-            })
-        } else {
-            (t.line, t.column)
-        };
+        // JavaCC dates <EOF> at the last character read (whitespace included).
+        let (line, column) = (t.line, t.column);
         message.push_str(&format!("\" at line {line}, column {column}.\n"));
         if expected.len() == 1 {
             message.push_str("Was expecting:\n    ");

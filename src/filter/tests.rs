@@ -319,7 +319,7 @@ fn parser_test_cases() {
     assert!(err
         .message
         .unwrap()
-        .contains("Encountered \"<EOF>\" at line 1, column 7."));
+        .contains("Encountered \"<EOF>\" at line 1, column 6."));
 }
 
 #[test]

@@ -16,7 +16,10 @@
 //! ([`crate::broker::consumer_filter::SqlFilter`]); a registered one needs the group's filter
 //! data (FILTER_DATA_NOT_EXIST / FILTER_DATA_NOT_LATEST as Java). With `filterSupportRetry` a
 //! pull of the group's retry topic is filtered by the expression of each message's original
-//! topic (Java's `ExpressionForRetryMessageFilter`).
+//! topic (Java's `ExpressionForRetryMessageFilter`). A parked SQL92 pull wakes on any arrival in
+//! its queue (the store's arrival notice carries no properties) and re-runs; if the new messages
+//! do not match, it answers PULL_RETRY_IMMEDIATELY with the advanced offset where Java would have
+//! kept it parked (the client simply pulls again).
 
 use crate::broker::consumer_filter::SqlFilter;
 use crate::broker::long_polling::{ParkedPull, Wake};
