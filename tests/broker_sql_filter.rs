@@ -366,6 +366,26 @@ async fn registered_sql_subscriptions_filter_pulls() {
     let resp = b.pull(&registered_pull(TOPIC, 0, 31)).await;
     assert_eq!(resp.code, response_code::SUBSCRIPTION_NOT_LATEST);
 
+    // Filter data older than the client's subscription (Java sees it when a pull races the
+    // heartbeat that registers both): FILTER_DATA_NOT_LATEST.
+    let filters = &b.running.broker.filters;
+    let mut table = filters.snapshot(0);
+    table
+        .filter_data_by_topic
+        .get_mut(TOPIC)
+        .unwrap()
+        .group_filter_data
+        .get_mut(GROUP)
+        .unwrap()
+        .client_version = 29;
+    filters.adopt(table, 0);
+    let resp = b.pull(&registered_pull(TOPIC, 0, 30)).await;
+    assert_eq!(resp.code, response_code::FILTER_DATA_NOT_LATEST);
+    assert_eq!(
+        resp.remark.as_deref(),
+        Some("the consumer's consumer filter data not latest")
+    );
+
     // A pull carrying its own SQL92 subscription (pull consumers).
     let resp = b.pull(&sql_pull(TOPIC, 0, "a IN ('1', 'x')")).await;
     assert_eq!(a_values(resp.body.as_deref().unwrap()), ["1", "x"]);
