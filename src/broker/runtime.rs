@@ -168,6 +168,12 @@ async fn housekeeping(broker: Arc<Broker>, shutdown: CancellationToken) {
                 if !dropped.is_empty() {
                     tracing::info!("closed {} idle client connections", dropped.len());
                 }
+                // Java persists consumerFilter.json every 10 s too.
+                let b = broker.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    super::consumer_filter::housekeep(&b);
+                })
+                .await;
             }
         }
     }
@@ -195,6 +201,9 @@ impl RunningBroker {
             }
             if let Err(e) = broker.schedule.persist() {
                 tracing::warn!("persist delay offsets: {e}");
+            }
+            if let Err(e) = broker.filters.persist(broker.now_millis()) {
+                tracing::warn!("persist consumer filters: {e}");
             }
             broker.store.shutdown();
         })
