@@ -2,7 +2,7 @@
 //! connects to `haListenPort` gets one task that reads its offset reports and streams CommitLog
 //! bytes to it, header then the mapped bytes themselves (no copy).
 
-use super::wire::{last_report, TransferHeader, REPORT_LEN};
+use super::wire::{last_report, TransferHeader};
 use super::{HaService, SlaveLink};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -82,9 +82,6 @@ async fn read_reports(ha: &HaService, link: &SlaveLink, mut reader: OwnedReadHal
             if let Err(why) = on_report(ha, link, offset) {
                 return why;
             }
-        }
-        if have >= buf.len() - REPORT_LEN {
-            have = 0; // cannot happen: `last_report` consumes all whole words
         }
     }
 }

@@ -326,3 +326,45 @@ impl HaService {
         self.lock_slaves().retain(|s| !Arc::ptr_eq(s, link));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &std::path::Path, tweak: impl FnOnce(&mut MessageStoreConfig)) -> Arc<HaService> {
+        let mut c = MessageStoreConfig::with_root(dir);
+        c.broker_role = BrokerRole::Slave;
+        tweak(&mut c);
+        let store = MessageStore::open(c.clone()).unwrap();
+        HaService::new(store, &c)
+    }
+
+    #[test]
+    fn master_ha_address_from_config_or_registration_as_java() {
+        let dir = std::env::temp_dir().join(format!("ferrocket-ha-addr-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        // No haMasterAddress: each registration result's haServerAddr is followed.
+        let ha = open(&dir.join("a"), |_| {});
+        assert_eq!(ha.master_ha_address(), None);
+        ha.on_registered(Some("127.0.0.1:10912"));
+        assert_eq!(ha.master_ha_address().as_deref(), Some("127.0.0.1:10912"));
+        ha.on_registered(None);
+        ha.on_registered(Some("10.0.0.9:10912"));
+        assert_eq!(ha.master_ha_address().as_deref(), Some("10.0.0.9:10912"));
+        ha.store().shutdown();
+        // haMasterAddress (6 chars or more) wins for good; shorter is ignored as in Java.
+        let ha = open(&dir.join("b"), |c| {
+            c.ha_master_address = "127.0.0.1:20912".into()
+        });
+        ha.on_registered(Some("127.0.0.1:10912"));
+        assert_eq!(ha.master_ha_address().as_deref(), Some("127.0.0.1:20912"));
+        ha.store().shutdown();
+        let ha = open(&dir.join("c"), |c| c.ha_master_address = "a:1".into());
+        ha.on_registered(Some("127.0.0.1:10912"));
+        assert_eq!(ha.master_ha_address().as_deref(), Some("127.0.0.1:10912"));
+        // No slave: not OK, whatever the offsets.
+        assert!(!ha.is_slave_ok(0));
+        ha.store().shutdown();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
