@@ -174,3 +174,18 @@ async fn stream_commit_log(ha: &HaService, link: &SlaveLink, mut writer: OwnedWr
         last_write = Instant::now();
     }
 }
+
+/// Java `BrokerController.printMasterAndSlaveDiff`: on a master, how far the slaves are behind,
+/// logged 10 s after start and then every minute.
+pub async fn log_fall_behind(ha: Arc<HaService>, shutdown: CancellationToken) {
+    let start = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut every = tokio::time::interval_at(start, Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => {
+                tracing::info!("Slave fall behind master: {} bytes", ha.slave_fall_behind_much());
+            }
+        }
+    }
+}
