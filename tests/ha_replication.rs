@@ -407,3 +407,30 @@ async fn slave_drops_a_master_sending_from_the_wrong_offset_and_reconnects() {
     assert_eq!(slave.broker.store.max_phy_offset(), 100);
     slave.shutdown().await;
 }
+
+/// SYNC_FLUSH + SYNC_MASTER: a send is answered once flushed and on the slave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_flush_and_sync_master_together() {
+    let dir = TempDir::new("ha-sync-flush");
+    let master = start_master(&dir.path().join("m"), BrokerRole::SyncMaster, |s| {
+        s.store.flush_disk_type = ferrocket::store::config::FlushDiskType::SyncFlush;
+    })
+    .await;
+    let slave = start_slave(&dir.path().join("s"), &ha_addr(&master)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while master.broker.ha.connected_slaves() == 0 {
+        assert!(std::time::Instant::now() < deadline, "slave connects");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let client = RemotingClient::new(ClientConfig::default());
+    for i in 0..50 {
+        let (code, offset) = send(&client, &master.broker.broker_addr, i, 200).await;
+        assert_eq!(code, response_code::SUCCESS);
+        let offset = offset.unwrap();
+        assert!(slave.broker.store.look_message_by_offset(offset).is_some());
+        assert!(master.broker.store.commit_log().flushed_offset() > offset);
+    }
+    client.shutdown();
+    slave.shutdown().await;
+    master.shutdown().await;
+}
