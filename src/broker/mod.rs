@@ -10,6 +10,7 @@ pub mod handlers;
 pub mod long_polling;
 pub mod offset_manager;
 pub mod processor;
+pub mod rebalance_lock;
 pub mod registration;
 pub mod runtime;
 pub mod schedule;
@@ -17,6 +18,7 @@ pub mod settings;
 pub mod stats;
 pub mod subscription_manager;
 pub mod topic_manager;
+pub mod transaction;
 
 use crate::config::{NettyClientConfig, NettyServerConfig};
 use crate::protocol::body::DataVersion;
@@ -73,6 +75,8 @@ pub struct Broker {
     /// Master/slave replication: connected slaves and their acknowledgements on a master, the
     /// master's HA address on a slave.
     pub ha: Arc<crate::ha::HaService>,
+    /// Orderly consumers' queue locks (LOCK_BATCH_MQ / UNLOCK_BATCH_MQ).
+    pub rebalance_locks: rebalance_lock::RebalanceLockManager,
 }
 
 /// The runtime-changeable configuration (Java `Configuration`): the four configs, their
@@ -153,6 +157,7 @@ impl Broker {
             send_limiter,
             schedule,
             ha,
+            rebalance_locks: rebalance_lock::RebalanceLockManager::default(),
         }))
     }
 
