@@ -122,6 +122,11 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
     ));
     if broker.store_config.broker_role == crate::store::config::BrokerRole::Slave {
         tasks.spawn(crate::ha::slave::run(broker.ha.clone(), shutdown.clone()));
+    } else {
+        tasks.spawn(crate::ha::master::log_fall_behind(
+            broker.ha.clone(),
+            shutdown.clone(),
+        ));
     }
     tasks.spawn(registration::run(broker.clone(), shutdown.clone()));
     tasks.spawn(housekeeping(broker.clone(), shutdown.clone()));
