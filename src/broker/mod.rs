@@ -14,6 +14,7 @@ pub mod registration;
 pub mod runtime;
 pub mod schedule;
 pub mod settings;
+pub mod slave_sync;
 pub mod stats;
 pub mod subscription_manager;
 pub mod topic_manager;
