@@ -287,7 +287,12 @@ async fn golden_slave_sync_requests_and_files_match_java() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     // Lines are grouped by connection; the slave's round spans two connections (VIP, main).
-    frames.sort_by(|a, b| a["ts"].as_f64().unwrap().total_cmp(&b["ts"].as_f64().unwrap()));
+    frames.sort_by(|a, b| {
+        a["ts"]
+            .as_f64()
+            .unwrap()
+            .total_cmp(&b["ts"].as_f64().unwrap())
+    });
     let sync_codes = [
         request_code::GET_ALL_TOPIC_CONFIG,
         request_code::GET_ALL_CONSUMER_OFFSET,
