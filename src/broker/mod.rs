@@ -10,6 +10,7 @@ pub mod handlers;
 pub mod long_polling;
 pub mod offset_manager;
 pub mod processor;
+pub mod rebalance_lock;
 pub mod registration;
 pub mod runtime;
 pub mod schedule;
@@ -18,6 +19,7 @@ pub mod slave_sync;
 pub mod stats;
 pub mod subscription_manager;
 pub mod topic_manager;
+pub mod transaction;
 
 use crate::config::{NettyClientConfig, NettyServerConfig};
 use crate::protocol::body::DataVersion;
@@ -71,6 +73,8 @@ pub struct Broker {
     pub send_limiter: handlers::send::SendLimiter,
     /// Delayed delivery (runs only on a master; the offsets are served everywhere).
     pub schedule: Arc<schedule::ScheduleMessageService>,
+    /// Orderly consumers' queue locks (LOCK_BATCH_MQ / UNLOCK_BATCH_MQ).
+    pub rebalance_locks: rebalance_lock::RebalanceLockManager,
 }
 
 /// The runtime-changeable configuration (Java `Configuration`): the four configs, their
@@ -149,6 +153,7 @@ impl Broker {
             admin_lock: tokio::sync::Mutex::new(()),
             send_limiter,
             schedule,
+            rebalance_locks: rebalance_lock::RebalanceLockManager::default(),
         }))
     }
 

@@ -112,6 +112,10 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
     ));
     if broker.store_config.broker_role != crate::store::config::BrokerRole::Slave {
         tasks.spawn(broker.schedule.clone().run(shutdown.clone()));
+        tasks.spawn(super::transaction::service::run(
+            broker.clone(),
+            shutdown.clone(),
+        ));
     } else {
         tasks.spawn(super::slave_sync::run(broker.clone(), shutdown.clone()));
     }
