@@ -123,14 +123,23 @@ fn log_report(report: &SyncReport) {
         ("delay offset", &report.delay_offsets),
         ("subscription group", &report.subscription_groups),
     ];
+    let mut failures = Vec::new();
     for (what, outcome) in steps {
         match outcome {
             Ok(Synced::Applied) => {
                 tracing::info!("Update slave {what} from master, {}", report.master)
             }
             Ok(Synced::Unchanged) => {}
-            Err(e) => tracing::warn!("Sync {what} from master {} failed: {e}", report.master),
+            Err(e) => failures.push(format!("{what}: {e}")),
         }
+    }
+    // One line per round: a master that is down fails all four steps every 10 s.
+    if !failures.is_empty() {
+        tracing::warn!(
+            "sync from master {} failed: {}",
+            report.master,
+            failures.join("; ")
+        );
     }
 }
 
