@@ -17,6 +17,7 @@ pub mod schedule;
 pub mod settings;
 pub mod slave_sync;
 pub mod stats;
+pub mod stats_item;
 pub mod subscription_manager;
 pub mod topic_manager;
 pub mod transaction;
@@ -75,6 +76,9 @@ pub struct Broker {
     pub schedule: Arc<schedule::ScheduleMessageService>,
     /// Orderly consumers' queue locks (LOCK_BATCH_MQ / UNLOCK_BATCH_MQ).
     pub rebalance_locks: rebalance_lock::RebalanceLockManager,
+    /// Master/slave replication: connected slaves and their acknowledgements on a master, the
+    /// master's HA address on a slave.
+    pub ha: Arc<crate::ha::HaService>,
 }
 
 /// The runtime-changeable configuration (Java `Configuration`): the four configs, their
@@ -128,6 +132,7 @@ impl Broker {
         let send_limiter = handlers::send::SendLimiter::new(
             broker.send_thread_pool_queue_capacity.max(0) as usize,
         );
+        let ha = crate::ha::HaService::new(message_store.clone(), &store);
         Ok(Arc::new(Broker {
             config: broker,
             server_config: server,
@@ -154,6 +159,7 @@ impl Broker {
             send_limiter,
             schedule,
             rebalance_locks: rebalance_lock::RebalanceLockManager::default(),
+            ha,
         }))
     }
 

@@ -1,7 +1,9 @@
 //! Dispatch of broker requests by code. Codes the broker does not serve get Java's
 //! REQUEST_CODE_NOT_SUPPORTED answer.
 
-use super::handlers::{admin, client, offset, orderly, pull, send, transaction};
+use super::handlers::{
+    acl, admin, client, offset, orderly, pull, query, reply, send, transaction,
+};
 use super::Broker;
 use crate::remoting::{request_code as code, Connection, RemotingCommand, RequestProcessor};
 use std::sync::Arc;
@@ -85,6 +87,65 @@ impl RequestProcessor for BrokerProcessor {
             code::QUERY_TOPIC_CONSUME_BY_WHO => {
                 admin::query_topic_consume_by_who::handle(b, conn, request).await
             }
+            code::GET_ALL_PRODUCER_INFO => {
+                admin::get_all_producer_info::handle(b, conn, request).await
+            }
+            code::QUERY_CONSUME_TIME_SPAN => {
+                admin::query_consume_time_span::handle(b, conn, request).await
+            }
+            code::QUERY_CONSUME_QUEUE => admin::query_consume_queue::handle(b, conn, request).await,
+            code::QUERY_CORRECTION_OFFSET => {
+                admin::query_correction_offset::handle(b, conn, request).await
+            }
+            code::CLONE_GROUP_OFFSET => admin::clone_group_offset::handle(b, conn, request).await,
+            code::GET_SYSTEM_TOPIC_LIST_FROM_BROKER => {
+                admin::get_system_topic_list_from_broker::handle(b, conn, request).await
+            }
+            code::CLEAN_EXPIRED_CONSUMEQUEUE => {
+                admin::clean_expired_consumequeue::handle(b, conn, request).await
+            }
+            code::DELETE_EXPIRED_COMMITLOG => {
+                admin::delete_expired_commitlog::handle(b, conn, request).await
+            }
+            code::CLEAN_UNUSED_TOPIC => admin::clean_unused_topic::handle(b, conn, request).await,
+            code::GET_CONSUMER_RUNNING_INFO => {
+                admin::get_consumer_running_info::handle(b, conn, request).await
+            }
+            code::CONSUME_MESSAGE_DIRECTLY => {
+                admin::consume_message_directly::handle(b, conn, request).await
+            }
+            code::INVOKE_BROKER_TO_RESET_OFFSET => {
+                admin::invoke_broker_to_reset_offset::handle(b, conn, request).await
+            }
+            code::INVOKE_BROKER_TO_GET_CONSUMER_STATUS => {
+                admin::invoke_broker_to_get_consumer_status::handle(b, conn, request).await
+            }
+            code::VIEW_BROKER_STATS_DATA => {
+                admin::view_broker_stats_data::handle(b, conn, request).await
+            }
+            code::GET_BROKER_CONSUME_STATS => {
+                admin::get_broker_consume_stats::handle(b, conn, request).await
+            }
+            // ACL administration, answered as a Java broker with ACL off answers.
+            code::UPDATE_AND_CREATE_ACL_CONFIG => {
+                acl::update_and_create_acl_config::handle(b, conn, request).await
+            }
+            code::DELETE_ACL_CONFIG => acl::delete_acl_config::handle(b, conn, request).await,
+            code::GET_BROKER_CLUSTER_ACL_INFO => {
+                acl::get_broker_cluster_acl_info::handle(b, conn, request).await
+            }
+            code::UPDATE_GLOBAL_WHITE_ADDRS_CONFIG => {
+                acl::update_global_white_addrs_config::handle(b, conn, request).await
+            }
+            code::GET_BROKER_CLUSTER_ACL_CONFIG => {
+                acl::get_broker_cluster_acl_config::handle(b, conn, request).await
+            }
+            code::SEND_REPLY_MESSAGE | code::SEND_REPLY_MESSAGE_V2 => {
+                reply::send_reply_message::handle(b, conn, request).await
+            }
+            // Message queries.
+            code::QUERY_MESSAGE => query::query_message::handle(b, conn, request).await,
+            code::VIEW_MESSAGE_BY_ID => query::view_message_by_id::handle(b, conn, request).await,
             code::SEND_MESSAGE | code::SEND_MESSAGE_V2 | code::SEND_BATCH_MESSAGE => {
                 send::send_message::handle(b, conn, request).await
             }

@@ -7,6 +7,8 @@
 //! tps over the last 10 s / 1 min / 10 min are computed as Java does (difference between the
 //! newest snapshot and the one `n` seconds before it; no figure until that much history exists).
 
+use crate::broker::stats_item::{StatsItem, StatsWindow};
+use crate::protocol::body::BrokerStatsData;
 use dashmap::DashMap;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -50,6 +52,9 @@ struct Snapshot {
 struct GroupCounters {
     get_nums: AtomicU64,
     get_size: AtomicU64,
+    /// GROUP_GET_NUMS / GROUP_GET_SIZE for VIEW_BROKER_STATS_DATA.
+    get_nums_item: StatsItem,
+    get_size_item: StatsItem,
     /// (ms, get_nums) every 10 s.
     snapshots: Mutex<VecDeque<(i64, u64)>>,
 }
@@ -58,6 +63,18 @@ struct GroupCounters {
 struct TopicCounters {
     put_nums: AtomicU64,
     put_size: AtomicU64,
+    /// TOPIC_PUT_NUMS / TOPIC_PUT_SIZE for VIEW_BROKER_STATS_DATA.
+    put_nums_item: StatsItem,
+    put_size_item: StatsItem,
+}
+
+impl TopicCounters {
+    fn add(&self, count: u64, bytes: u64) {
+        self.put_nums.fetch_add(count, Ordering::Relaxed);
+        self.put_size.fetch_add(bytes, Ordering::Relaxed);
+        self.put_nums_item.add(count, 1);
+        self.put_size_item.add(bytes, 1);
+    }
 }
 
 /// Midnight marks of the put/get totals (Java `BrokerStats.record()`).
@@ -115,6 +132,9 @@ pub struct BrokerStats {
     topics: DashMap<String, TopicCounters>,
     groups: DashMap<(String, String), Arc<GroupCounters>>,
     snapshots: Mutex<VecDeque<Snapshot>>,
+    /// BROKER_PUT_NUMS / BROKER_GET_NUMS (Java keys them by cluster name).
+    broker_put_item: StatsItem,
+    broker_get_item: StatsItem,
     latency: Mutex<Latency>,
     day: Mutex<DayMarks>,
 }
@@ -166,6 +186,8 @@ impl BrokerStats {
             topics: DashMap::new(),
             groups: DashMap::new(),
             snapshots: Mutex::new(VecDeque::with_capacity(MAX_SNAPSHOTS + 1)),
+            broker_put_item: StatsItem::default(),
+            broker_get_item: StatsItem::default(),
             latency: Mutex::new(Latency {
                 bounds,
                 current: vec![0; n],
@@ -190,14 +212,15 @@ impl BrokerStats {
     pub fn record_put(&self, topic: &str, count: u64, bytes: u64) {
         self.put_times.fetch_add(count, Ordering::Relaxed);
         self.put_size.fetch_add(bytes, Ordering::Relaxed);
+        self.broker_put_item.add(count, 1);
         if let Some(c) = self.topics.get(topic) {
-            c.put_nums.fetch_add(count, Ordering::Relaxed);
-            c.put_size.fetch_add(bytes, Ordering::Relaxed);
+            c.add(count, bytes);
             return;
         }
-        let c = self.topics.entry(topic.to_string()).or_default();
-        c.put_nums.fetch_add(count, Ordering::Relaxed);
-        c.put_size.fetch_add(bytes, Ordering::Relaxed);
+        self.topics
+            .entry(topic.to_string())
+            .or_default()
+            .add(count, bytes);
     }
 
     /// The outcome of one store put of the send path (Java counts these in the store's
@@ -265,6 +288,9 @@ impl BrokerStats {
         let c = self.groups.entry(key).or_default().clone();
         c.get_nums.fetch_add(count, Ordering::Relaxed);
         c.get_size.fetch_add(bytes, Ordering::Relaxed);
+        c.get_nums_item.add(count, 1);
+        c.get_size_item.add(bytes, 1);
+        self.broker_get_item.add(count, 1);
     }
 
     /// How long one store get took (`getMessageEntireTimeMax`).
@@ -349,6 +375,7 @@ impl BrokerStats {
                 }
             }
         }
+        self.sample_items(now);
         if count % 60 == 0 {
             let mut l = lock(&self.latency);
             let n = l.current.len();
@@ -363,6 +390,54 @@ impl BrokerStats {
             d.get_yesterday_morning = d.get_today_morning;
             d.put_today_morning = snap.put;
             d.get_today_morning = snap.transferred;
+        }
+    }
+
+    /// Samples every `StatsItem` whose windows are due.
+    fn sample_items(&self, now: i64) {
+        self.broker_put_item.sample(now);
+        self.broker_get_item.sample(now);
+        for t in self.topics.iter() {
+            t.put_nums_item.sample(now);
+            t.put_size_item.sample(now);
+        }
+        for g in self.groups.iter() {
+            g.get_nums_item.sample(now);
+            g.get_size_item.sample(now);
+        }
+    }
+
+    /// One `BrokerStatsManager` stats item's windows (VIEW_BROKER_STATS_DATA), `None` when
+    /// nothing was counted under that name and key yet. Keys as Java: the topic for
+    /// TOPIC_PUT_*, `topic@group` for GROUP_GET_*; BROKER_PUT/GET_NUMS have the one item
+    /// (the caller checks Java's cluster-name key).
+    pub fn stats_data(&self, name: &str, key: &str) -> Option<BrokerStatsData> {
+        let of = |item: &StatsItem| BrokerStatsData {
+            stats_minute: item.window(StatsWindow::Minute),
+            stats_hour: item.window(StatsWindow::Hour),
+            stats_day: item.window(StatsWindow::Day),
+        };
+        match name {
+            "TOPIC_PUT_NUMS" => self.topics.get(key).map(|t| of(&t.put_nums_item)),
+            "TOPIC_PUT_SIZE" => self.topics.get(key).map(|t| of(&t.put_size_item)),
+            "GROUP_GET_NUMS" | "GROUP_GET_SIZE" => {
+                let (topic, group) = key.split_once('@')?;
+                let g = self.groups.get(&(group.to_string(), topic.to_string()))?;
+                Some(if name == "GROUP_GET_NUMS" {
+                    of(&g.get_nums_item)
+                } else {
+                    of(&g.get_size_item)
+                })
+            }
+            "BROKER_PUT_NUMS" => self
+                .broker_put_item
+                .touched()
+                .then(|| of(&self.broker_put_item)),
+            "BROKER_GET_NUMS" => self
+                .broker_get_item
+                .touched()
+                .then(|| of(&self.broker_get_item)),
+            _ => None,
         }
     }
 

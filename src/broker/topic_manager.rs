@@ -131,6 +131,21 @@ impl TopicConfigManager {
         topic::is_system_topic(name) || self.extra_system_topics.iter().any(|t| t == name)
     }
 
+    /// `TopicValidator.getSystemTopicSet()`: the fixed system topics, then the names this
+    /// broker added at start-up, without duplicates, in insertion order.
+    pub fn system_topic_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = topic::system_topics()
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        for t in &self.extra_system_topics {
+            if !names.contains(t) {
+                names.push(t.clone());
+            }
+        }
+        names
+    }
+
     pub fn is_order_topic(&self, name: &str) -> bool {
         self.get(name).is_some_and(|c| c.order)
     }

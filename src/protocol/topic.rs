@@ -74,6 +74,11 @@ pub fn validate_topic(topic: &str) -> Result<(), TopicError> {
     Ok(())
 }
 
+/// The fixed system topics of `TopicValidator`'s static set, in the order Java adds them.
+pub fn system_topics() -> &'static [&'static str] {
+    &SYSTEM_TOPICS
+}
+
 pub fn is_system_topic(topic: &str) -> bool {
     SYSTEM_TOPICS.contains(&topic) || topic.starts_with(SYSTEM_TOPIC_PREFIX)
 }

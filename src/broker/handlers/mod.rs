@@ -1,10 +1,13 @@
 //! One handler per request code, grouped by area (Iggy style). Each takes the broker, the
 //! connection and the request, and returns the response (or `None` for none).
 
+pub mod acl;
 pub mod admin;
 pub mod client;
 pub mod offset;
 pub mod orderly;
 pub mod pull;
+pub mod query;
+pub mod reply;
 pub mod send;
 pub mod transaction;

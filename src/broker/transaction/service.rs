@@ -22,12 +22,15 @@ pub fn broker_host(broker: &Broker) -> SocketAddr {
         .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
 }
 
-/// Stores a message off the reactor (the store may wait for the disk).
+/// Stores a message off the reactor (the store may wait for the disk); on a SYNC_MASTER it then
+/// waits for a slave, as every Java `putMessage` does.
 pub async fn put_blocking(broker: &Broker, msg: MessageExtBrokerInner) -> PutMessageResult {
     let store = broker.store.clone();
-    tokio::task::spawn_blocking(move || store.put_message(msg))
+    let wait = msg.wait_store_msg_ok();
+    let result = tokio::task::spawn_blocking(move || store.put_message(msg))
         .await
-        .unwrap_or_else(|_| PutMessageResult::failed(PutMessageStatus::UnknownError))
+        .unwrap_or_else(|_| PutMessageResult::failed(PutMessageStatus::UnknownError));
+    broker.ha.after_put(result, wait).await
 }
 
 /// Java `deletePrepareMessage`: records in the op queue that the half message is done. Java

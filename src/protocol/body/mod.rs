@@ -2,10 +2,12 @@
 //! written byte-for-byte as Java 4.9.7 writes them.
 
 mod admin;
+mod client_admin;
 mod data_version;
 mod json;
 mod kv;
 mod lock;
+mod query;
 mod register_broker;
 mod route;
 mod topic_config;
@@ -14,12 +16,20 @@ pub use admin::{
     Connection, ConsumeStats, ConsumerConnection, GroupList, MessageQueue, OffsetWrapper,
     ProducerConnection, TopicOffset, TopicStatsTable,
 };
+pub use client_admin::{
+    BrokerStatsData, BrokerStatsItem, GetConsumerStatusBody, MessageQueueForC, ProducerInfo,
+    ProducerTableInfo, ResetOffsetBody, ResetOffsetBodyForC,
+};
 pub use data_version::{now_millis, DataVersion};
 pub use json::{decode_body, encode_body, encode_body_as, JsonStyle};
 pub use kv::{KvConfigSerializeWrapper, KvTable, TopicList};
 pub use lock::{
     java_hash_set_order, message_queue_hash, LockBatchRequestBody, LockBatchResponseBody,
     UnlockBatchRequestBody,
+};
+pub use query::{
+    format_date, ConsumeQueueData, ConsumeStatsList, QueryConsumeQueueResponseBody,
+    QueryConsumeTimeSpanBody, QueryCorrectionOffsetBody, QueueTimeSpan,
 };
 pub use register_broker::{
     RegisterBrokerBody, RegisterBrokerResult, TopicConfigMap, TopicConfigSerializeWrapper,

@@ -1,22 +1,38 @@
 //! Broker administration (Java `AdminBrokerProcessor`, the parts `mqadmin` and the dashboard
 //! use): topics, subscription groups, configuration, runtime statistics, connection lists.
 
+pub mod clean_expired_consumequeue;
+pub mod clean_unused_topic;
+pub mod clone_group_offset;
+pub mod consume_message_directly;
+pub mod delete_expired_commitlog;
 pub mod delete_subscription_group;
 pub mod delete_topic;
 pub mod get_all_consumer_offset;
 pub mod get_all_delay_offset;
+pub mod get_all_producer_info;
 pub mod get_all_subscription_group;
 pub mod get_all_topic_config;
 pub mod get_broker_config;
+pub mod get_broker_consume_stats;
 pub mod get_broker_runtime_info;
 pub mod get_consume_stats;
 pub mod get_consumer_connection_list;
+pub mod get_consumer_running_info;
 pub mod get_producer_connection_list;
+pub mod get_system_topic_list_from_broker;
 pub mod get_topic_stats_info;
+pub mod invoke_broker_to_get_consumer_status;
+pub mod invoke_broker_to_reset_offset;
+pub mod query_consume_queue;
+pub mod query_consume_time_span;
+pub mod query_correction_offset;
 pub mod query_topic_consume_by_who;
+pub mod relay;
 pub mod update_and_create_subscription_group;
 pub mod update_and_create_topic;
 pub mod update_broker_config;
+pub mod view_broker_stats_data;
 
 use crate::broker::Broker;
 use crate::remoting::{response_code, RemotingCommand};

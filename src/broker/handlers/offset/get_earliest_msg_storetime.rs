@@ -1,32 +1,26 @@
-//! GET_EARLIEST_MSG_STORETIME (32): store time of a queue's first readable message (-1 when none).
+//! GET_EARLIEST_MSG_STORETIME (32): store time of a queue's first readable message (-1 when
+//! none).
 
+use super::answer_queue_lookup;
 use crate::broker::Broker;
 use crate::protocol::header::{
     GetEarliestMsgStoretimeRequestHeader, GetEarliestMsgStoretimeResponseHeader,
 };
-use crate::protocol::{decode_header, response_with_header};
-use crate::remoting::{response_code, Connection, RemotingCommand};
+use crate::remoting::{Connection, RemotingCommand};
 
 pub async fn handle(
     broker: &Broker,
     _conn: &Connection,
     request: RemotingCommand,
 ) -> Option<RemotingCommand> {
-    let header: GetEarliestMsgStoretimeRequestHeader = match decode_header(&request) {
-        Ok(h) => h,
-        Err(response) => return Some(response),
-    };
-    let store = broker.store.clone();
-    // Reads ConsumeQueue/CommitLog pages: off the reactor.
-    let timestamp = tokio::task::spawn_blocking(move || {
-        store.earliest_message_time(&header.topic, header.queue_id)
-    })
-    .await
-    .unwrap_or(-1);
-    Some(response_with_header(
+    let answer = answer_queue_lookup(
+        broker,
         &request,
-        response_code::SUCCESS,
-        None,
-        &GetEarliestMsgStoretimeResponseHeader { timestamp },
-    ))
+        -1,
+        |store, h: GetEarliestMsgStoretimeRequestHeader| {
+            store.earliest_message_time(&h.topic, h.queue_id)
+        },
+        |timestamp| GetEarliestMsgStoretimeResponseHeader { timestamp },
+    );
+    Some(answer.await)
 }
