@@ -16,6 +16,7 @@ pub mod registration;
 pub mod runtime;
 pub mod schedule;
 pub mod settings;
+pub mod slave_sync;
 pub mod stats;
 pub mod stats_item;
 pub mod subscription_manager;

@@ -128,6 +128,15 @@ impl ConsumerOffsetManager {
         *self.lock() = table;
     }
 
+    /// Java `getOffsetTable().putAll(master's)`: every `topic@group` the master has takes the
+    /// master's queue offsets; entries only this broker has are kept (a slave's metadata sync).
+    pub fn put_all(&self, from: ConsumerOffsetTable) {
+        let mut table = self.lock();
+        for (key, queues) in from.offset_table.iter() {
+            table.offset_table.insert(key.clone(), queues.clone());
+        }
+    }
+
     /// Writes consumerOffset.json from a snapshot, so commits are not held up by the disk.
     pub fn persist(&self) -> Result<(), ConfigFileError> {
         let snapshot = self.snapshot();

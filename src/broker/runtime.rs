@@ -140,6 +140,8 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
             broker.clone(),
             shutdown.clone(),
         ));
+    } else {
+        tasks.spawn(super::slave_sync::run(broker.clone(), shutdown.clone()));
     }
     Ok(RunningBroker {
         broker,
@@ -204,8 +206,12 @@ impl RunningBroker {
             if let Err(e) = broker.groups.persist() {
                 tracing::warn!("persist subscription groups: {e}");
             }
-            if let Err(e) = broker.schedule.persist() {
-                tracing::warn!("persist delay offsets: {e}");
+            // A slave's delayOffset.json is the master's text as the last sync wrote it (Java's
+            // schedule service never runs, so never persists, on a slave).
+            if broker.store_config.broker_role != crate::store::config::BrokerRole::Slave {
+                if let Err(e) = broker.schedule.persist() {
+                    tracing::warn!("persist delay offsets: {e}");
+                }
             }
             if let Err(e) = broker.filters.persist(broker.now_millis()) {
                 tracing::warn!("persist consumer filters: {e}");

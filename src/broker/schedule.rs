@@ -64,6 +64,12 @@ impl ScheduleMessageService {
         self.table().clone()
     }
 
+    /// Takes a master's progress (a slave's metadata sync; Java writes the master's
+    /// delayOffset.json, which its schedule service loads when it starts).
+    pub fn replace_offsets(&self, table: DelayOffsetTable) {
+        *self.table() = table;
+    }
+
     /// The next offset to deliver of a level (0 when the level never delivered).
     pub fn offset(&self, level: i32) -> i64 {
         self.table().offset_table.get(&level).copied().unwrap_or(0)

@@ -275,6 +275,14 @@ impl TopicConfigManager {
         self.changed(&mut table)
     }
 
+    /// Takes a master's table and version as they are and writes topics.json (a slave's
+    /// metadata sync, Java `SlaveSynchronize.syncTopicConfig`: clear, putAll, assign version).
+    pub fn replace(&self, wrapper: TopicConfigSerializeWrapper) -> Result<(), ConfigFileError> {
+        let mut table = self.write();
+        *table = wrapper;
+        table.persist_to(&self.store_root)
+    }
+
     /// Writes topics.json as it is now (shutdown).
     pub fn persist(&self) -> Result<(), ConfigFileError> {
         self.read().persist_to(&self.store_root)
