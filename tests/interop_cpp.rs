@@ -14,30 +14,10 @@
 //! other group gets every message. The test asserts that redelivery through the retry topic
 //! works and that the group saw at least 99% of the messages.
 
+mod interop_support;
 mod support;
 
 use std::process::Command;
-use std::time::Duration;
-use support::{free_port, Proc, TempDir};
-
-fn python() -> Result<String, String> {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new(format!("{root}/scripts/interop-setup.sh"))
-        .output()
-        .map_err(|e| format!("cannot run scripts/interop-setup.sh: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "scripts/interop-setup.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    Ok(if path.starts_with('/') {
-        path
-    } else {
-        format!("{root}/{path}")
-    })
-}
 
 fn counts() -> (u32, u32, u32, u32) {
     let total: u32 = std::env::var("FERROCKET_INTEROP_MESSAGES")
@@ -50,54 +30,21 @@ fn counts() -> (u32, u32, u32, u32) {
 
 #[test]
 fn cpp_client_produces_and_consumes_through_quickstart() {
-    let python = match python() {
+    let python = match interop_support::setup("cpp") {
         Ok(p) => p,
         Err(why) => {
             println!("SKIP: C++ client interop: {why}");
             return;
         }
     };
-    let store = TempDir::new("interop-cpp");
-    let ns_port = free_port("127.0.0.1");
-    // The broker needs port - 2 (VIP) and port + 1 (HA) too: take a port whose neighbours are free.
-    let broker_port = loop {
-        let p = free_port("127.0.0.1");
-        if p > 1024
-            && p < 65000
-            && [p - 2, p + 1]
-                .iter()
-                .all(|q| std::net::TcpListener::bind(("127.0.0.1", *q)).is_ok())
-        {
-            break p;
-        }
-    };
-    let mut server = Proc::start(
-        "quickstart",
-        &[
-            "quickstart",
-            "--store",
-            store.path().to_str().unwrap(),
-            "--namesrv-port",
-            &ns_port.to_string(),
-            "--broker-port",
-            &broker_port.to_string(),
-        ],
-        &[("RUST_LOG", "warn")],
-        "The broker[",
-        Duration::from_secs(30),
-    );
+    let mut qs = interop_support::start_quickstart("interop-cpp");
     let (sync, oneway, orderly, batch) = counts();
     let out = Command::new(&python)
         .arg(format!(
             "{}/interop/cpp/scenario.py",
             env!("CARGO_MANIFEST_DIR")
         ))
-        .args([
-            "--namesrv",
-            &format!("127.0.0.1:{ns_port}"),
-            "--topic",
-            "InteropCpp",
-        ])
+        .args(["--namesrv", &qs.namesrv, "--topic", "InteropCpp"])
         .args(["--sync", &sync.to_string(), "--oneway", &oneway.to_string()])
         .args([
             "--orderly",
@@ -106,19 +53,10 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
             &batch.to_string(),
         ])
         .args(["--timeout", "120"])
-        .env("HOME", store.path())
+        .env("HOME", qs.store.path())
         .output()
         .expect("run the scenario");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last().unwrap_or("");
-    let summary: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| {
-        panic!(
-            "scenario printed no summary ({e}); exit {:?}\nstdout:\n{stdout}\nstderr:\n{}\nserver:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr),
-            server.drain_output().join("\n")
-        )
-    });
+    let summary = qs.summary(&out);
     println!("C++ client interop summary: {summary}");
     println!(
         "sends retried by the producer (as a Java producer retries): {}",
@@ -178,8 +116,5 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
         consumers["bc1"]["deliveries"].as_u64().unwrap() - (total - 1),
         consumers["bc2"]["deliveries"].as_u64().unwrap() - (total - 1)
     );
-    assert!(
-        server.terminate(Duration::from_secs(20)),
-        "quickstart exits cleanly on SIGTERM"
-    );
+    qs.stop();
 }
