@@ -387,3 +387,322 @@ async fn errors_exit_non_zero_with_a_message() {
     assert!(!run.ok);
     assert!(run.stderr.contains("Unparseable date"), "{}", run.stderr);
 }
+
+/// The offset message id, queue and queue offset of every stored record of a queue.
+fn stored(c: &Cluster, topic: &str, queue_id: i32) -> Vec<(String, i64, Vec<u8>)> {
+    let store = &c.broker.broker.store;
+    let result = store.get_message(topic, queue_id, 0, 64, None);
+    result
+        .messages
+        .iter()
+        .map(|slice| {
+            let r = ferrocket::store::message::StoredRecord::decode(slice).expect("a record");
+            (r.msg_id(), r.queue_offset, r.body.to_vec())
+        })
+        .collect()
+}
+
+async fn commit(c: &Cluster, group: &str, topic: &str, queue_id: i32, offset: i64) {
+    let header = UpdateConsumerOffsetRequestHeader {
+        consumer_group: group.into(),
+        topic: topic.into(),
+        queue_id,
+        commit_offset: offset,
+        bname: None,
+    };
+    let req = RemotingCommand::request(
+        request_code::UPDATE_CONSUMER_OFFSET,
+        Some(header.to_ext_fields()),
+    );
+    let resp = c.client.invoke(&c.broker_addr, req, T).await.unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs QUERY_MESSAGE, VIEW_MESSAGE_BY_ID and INVOKE_BROKER_TO_RESET_OFFSET (branch query-admin)"]
+async fn message_queries_and_offset_resets() {
+    let c = start_cluster("admin-cli-msg").await;
+    let ns = c.ns_addr.clone();
+    admin_ok(
+        &ns,
+        &[
+            "updateTopic",
+            "-c",
+            "DefaultCluster",
+            "-t",
+            "AdminQ",
+            "-r",
+            "2",
+            "-w",
+            "2",
+        ],
+    )
+    .await;
+    wait_for(|| async { c.route("AdminQ").await.is_some() }).await;
+    c.send("AdminQ", 0, "k1", b"first").await;
+    c.send("AdminQ", 1, "shared other", b"second").await;
+    c.send("AdminQ", 1, "shared", b"third").await;
+    let store = c.broker.broker.store.clone();
+    assert!(tokio::task::block_in_place(|| store.wait_dispatched(T)));
+    let q0 = stored(&c, "AdminQ", 0);
+    let q1 = stored(&c, "AdminQ", 1);
+    assert_eq!((q0.len(), q1.len()), (1, 2));
+
+    // queryMsgByKey: every record whose KEYS hold the key, with its offset id, queue, offset.
+    let out = admin_ok(&ns, &["queryMsgByKey", "-t", "AdminQ", "-k", "shared"]).await;
+    assert!(out.starts_with("#Message ID"), "{out}");
+    let mut found: Vec<Vec<&str>> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        vec![q1[0].0.as_str(), "1", "0"],
+        vec![q1[1].0.as_str(), "1", "1"],
+    ];
+    expected.sort();
+    assert_eq!(found, expected, "{out}");
+    let out = admin_ok(&ns, &["queryMsgByKey", "-t", "AdminQ", "-k", "k1"]).await;
+    assert_eq!(
+        row(&out, &[q0[0].0.as_str()]).expect("k1 line"),
+        [q0[0].0.as_str(), "0", "0"]
+    );
+    let run = admin(&ns, &["queryMsgByKey", "-t", "AdminQ", "-k", "nope"]).await;
+    assert!(!run.ok);
+    assert!(run.stderr.contains("but no message"), "{}", run.stderr);
+
+    // queryMsgById: the fields of the record the offset id points at; the body in a file.
+    let id = q1[0].0.clone();
+    let out = admin_ok(&ns, &["queryMsgById", "-i", &id]).await;
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("{name} missing:\n{out}"))
+            .to_string()
+    };
+    assert_eq!(field("OffsetID:"), id);
+    assert_eq!(field("Topic:"), "AdminQ");
+    assert_eq!(field("Tags:"), "[tagA]");
+    assert_eq!(field("Keys:"), "[shared other]");
+    assert_eq!(field("Queue ID:"), "1");
+    assert_eq!(field("Queue Offset:"), "0");
+    assert_eq!(field("Reconsume Times:"), "0");
+    assert_eq!(field("Store Host:"), c.broker_addr);
+    assert!(field("Properties:").contains("KEYS=shared other"), "{out}");
+    let body = std::fs::read(field("Message Body Path:")).expect("body file");
+    assert_eq!(body, b"second");
+
+    // resetOffsetByTime, group online: the broker computes the table and pushes it to the
+    // clients; "now" is each queue's max offset.
+    let heartbeat = r#"{"clientID":"127.0.0.1@admin#2","consumerDataSet":[{"consumeFromWhere":"CONSUME_FROM_FIRST_OFFSET","consumeType":"CONSUME_PASSIVELY","groupName":"G2","messageModel":"CLUSTERING","subscriptionDataSet":[{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":1,"tagsSet":[],"topic":"AdminQ"}],"unitMode":false}],"producerDataSet":[]}"#;
+    let req = RemotingCommand::request(request_code::HEART_BEAT, None)
+        .with_body(heartbeat.as_bytes().to_vec());
+    let resp = c.client.invoke(&c.broker_addr, req, T).await.unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS);
+    commit(&c, "G2", "AdminQ", 0, 0).await;
+    commit(&c, "G2", "AdminQ", 1, 0).await;
+    let out = admin_ok(
+        &ns,
+        &["resetOffsetByTime", "-g", "G2", "-t", "AdminQ", "-s", "now"],
+    )
+    .await;
+    assert!(out.starts_with("rollback consumer offset by specified group[G2], topic[AdminQ], force[true], timestamp(string)[now], timestamp(long)[-1]"), "{out}");
+    assert_eq!(
+        row(&out, &["broker-test", "0"]).expect("queue 0"),
+        ["broker-test", "0", "1"]
+    );
+    assert_eq!(
+        row(&out, &["broker-test", "1"]).expect("queue 1"),
+        ["broker-test", "1", "2"]
+    );
+
+    // Group offline: mqadmin's old way, the offsets committed by the tool itself.
+    commit(&c, "G3", "AdminQ", 0, 1).await;
+    commit(&c, "G3", "AdminQ", 1, 2).await;
+    let out = admin_ok(
+        &ns,
+        &[
+            "resetOffsetByTime",
+            "-g",
+            "G3",
+            "-t",
+            "AdminQ",
+            "-s",
+            "2000-01-01#00:00:00:000",
+        ],
+    )
+    .await;
+    assert!(
+        out.starts_with("rollback consumer offset by specified consumerGroup[G3]"),
+        "{out}"
+    );
+    assert!(out.contains("#timestampOffset"), "{out}");
+    assert_eq!(
+        row(&out, &["broker-test", "1"]).expect("queue 1"),
+        ["broker-test", "1", "2", "2", "0", "0"]
+    );
+    assert_eq!(c.broker.broker.offsets.query("G3", "AdminQ", 0), 0);
+    assert_eq!(c.broker.broker.offsets.query("G3", "AdminQ", 1), 0);
+
+    c.shutdown().await;
+}
+
+/// A stand-in broker and NameServer in one: routes every topic to itself and answers
+/// QUERY_MESSAGE and VIEW_MESSAGE_BY_ID with the bodies a Java 4.9.7 broker sent (golden).
+struct GoldenResponder {
+    addr: String,
+    query_body: Vec<u8>,
+    view_body: Vec<u8>,
+}
+
+impl ferrocket::remoting::RequestProcessor for GoldenResponder {
+    async fn process(
+        &self,
+        _conn: &ferrocket::remoting::Connection,
+        request: RemotingCommand,
+    ) -> Option<RemotingCommand> {
+        let ok = |body: Vec<u8>| {
+            RemotingCommand::response_to(&request, response_code::SUCCESS, None).with_body(body)
+        };
+        Some(match request.code {
+            request_code::GET_ROUTEINFO_BY_TOPIC => ok(format!(
+                r#"{{"brokerDatas":[{{"brokerAddrs":{{0:"{}"}},"brokerName":"broker-a","cluster":"DefaultCluster"}}],"filterServerTable":{{}},"queueDatas":[{{"brokerName":"broker-a","perm":6,"readQueueNums":4,"topicSysFlag":0,"writeQueueNums":4}}]}}"#,
+                self.addr
+            )
+            .into_bytes()),
+            request_code::QUERY_MESSAGE => {
+                let mut response = ok(self.query_body.clone());
+                let mut ext = ferrocket::remoting::ExtFields::new();
+                ext.insert("indexLastUpdatePhyoffset", "435527");
+                ext.insert("indexLastUpdateTimestamp", "1795422985020");
+                response.ext_fields = Some(ext);
+                response
+            }
+            request_code::VIEW_MESSAGE_BY_ID => ok(self.view_body.clone()),
+            _ => RemotingCommand::request_code_not_supported(&request),
+        })
+    }
+}
+
+/// The body of the first golden response to `code` in `frames/admin.jsonl`, and the request's
+/// extFields.
+fn golden_exchange(golden: &std::path::Path, code: &str) -> (serde_json::Value, Vec<u8>) {
+    let text = std::fs::read_to_string(golden.join("frames/admin.jsonl")).expect("admin.jsonl");
+    let frames: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("frame"))
+        .collect();
+    let request = frames
+        .iter()
+        .find(|f| f["dir"] == "request" && f["code_name"] == code)
+        .expect("request");
+    let response = frames
+        .iter()
+        .find(|f| {
+            f["dir"] == "response"
+                && f["request_code_name"] == code
+                && f["conn"] == request["conn"]
+                && f["opaque"] == request["opaque"]
+        })
+        .expect("response");
+    let hex = response["frame_hex"].as_str().expect("frame_hex");
+    let frame: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect();
+    let body_len = response["body_len"].as_u64().expect("body_len") as usize;
+    let header: serde_json::Value =
+        serde_json::from_str(request["header_text"].as_str().expect("header_text")).expect("json");
+    (
+        header["extFields"].clone(),
+        frame[frame.len() - body_len..].to_vec(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_queries_read_java_answers() {
+    let Some(golden) = ferrocket::testkit::golden_or_skip("message_queries_read_java_answers")
+    else {
+        return;
+    };
+    let (query_ext, query_body) = golden_exchange(&golden, "QUERY_MESSAGE");
+    let (_, view_body) = golden_exchange(&golden, "VIEW_MESSAGE_BY_ID");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let responder = Arc::new(GoldenResponder {
+        addr: addr.to_string(),
+        query_body: query_body.clone(),
+        view_body: view_body.clone(),
+    });
+    let server = ferrocket::remoting::RemotingServer::from_listener(
+        listener,
+        responder,
+        ferrocket::remoting::ServerConfig::default(),
+    );
+    let stop = server.shutdown_token();
+    let served = tokio::spawn(server.serve());
+    let ns = addr.to_string();
+
+    // queryMsgByKey: the records of Java's answer whose KEYS hold the key.
+    let topic = query_ext["topic"].as_str().expect("topic");
+    let key = query_ext["key"].as_str().expect("key");
+    let records = {
+        let mut out = Vec::new();
+        let mut rest = &query_body[..];
+        while !rest.is_empty() {
+            let r = ferrocket::store::message::StoredRecord::decode(rest).expect("record");
+            rest = &rest[r.total_size as usize..];
+            out.push(r);
+        }
+        out
+    };
+    let expected: Vec<String> = records
+        .iter()
+        .filter(|r| {
+            r.topic_str() == topic
+                && r.properties_map()
+                    .get("KEYS")
+                    .is_some_and(|k| k.split(' ').any(|k| k == key))
+        })
+        .map(|r| format!("{} {} {}", r.msg_id(), r.queue_id, r.queue_offset))
+        .collect();
+    assert!(!expected.is_empty(), "the golden answer holds the key");
+    let out = admin_ok(&ns, &["queryMsgByKey", "-t", topic, "-k", key]).await;
+    let printed: Vec<String> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(printed, expected);
+
+    // queryMsgById: an offset id naming the responder; the fields of Java's record.
+    let record = ferrocket::store::message::StoredRecord::decode(&view_body).expect("record");
+    let id = ferrocket::store::message::msg_id::create_offset_msg_id(&addr, record.physical_offset);
+    let out = admin_ok(&ns, &["queryMsgById", "-i", &id]).await;
+    let props = record.properties_map();
+    for (name, value) in [
+        ("OffsetID:", record.msg_id()),
+        ("Topic:", record.topic_str().into_owned()),
+        (
+            "Tags:",
+            format!("[{}]", props.get("TAGS").unwrap_or("null")),
+        ),
+        (
+            "Keys:",
+            format!("[{}]", props.get("KEYS").unwrap_or("null")),
+        ),
+        ("Queue ID:", record.queue_id.to_string()),
+        ("Queue Offset:", record.queue_offset.to_string()),
+        ("CommitLog Offset:", record.physical_offset.to_string()),
+        ("System Flag:", record.sys_flag.to_string()),
+    ] {
+        assert!(
+            out.lines().any(|l| l == format!("{name:<20} {value}")),
+            "{name} {value} missing:\n{out}"
+        );
+    }
+    stop.cancel();
+    let _ = served.await;
+}
