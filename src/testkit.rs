@@ -59,6 +59,8 @@ pub async fn start_test_broker(
             .and_then(|l| l.local_addr())
             .map(|a| a.port() as i32)
             .expect("a free port");
+        // Java's BrokerStartup: the HA port is always listenPort + 1.
+        attempt.store.ha_listen_port = attempt.server.listen_port + 1;
         match crate::broker::runtime::start(attempt).await {
             Ok(running) => return running,
             Err(crate::broker::StartError::Bind(addr, e)) => {

@@ -18,7 +18,7 @@ mod support;
 
 use std::process::Command;
 use std::time::Duration;
-use support::{free_port, Proc, TempDir};
+use support::{free_broker_port, free_port, Proc, TempDir};
 
 fn python() -> Result<String, String> {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -59,18 +59,7 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
     };
     let store = TempDir::new("interop-cpp");
     let ns_port = free_port("127.0.0.1");
-    // The broker needs port - 2 (VIP) and port + 1 (HA) too: take a port whose neighbours are free.
-    let broker_port = loop {
-        let p = free_port("127.0.0.1");
-        if p > 1024
-            && p < 65000
-            && [p - 2, p + 1]
-                .iter()
-                .all(|q| std::net::TcpListener::bind(("127.0.0.1", *q)).is_ok())
-        {
-            break p;
-        }
-    };
+    let broker_port = free_broker_port("127.0.0.1");
     let mut server = Proc::start(
         "quickstart",
         &[

@@ -2,86 +2,13 @@
 //! recovery's max physical offset, search by time, and a rebuild from the CommitLog records
 //! that must produce Java's files byte for byte.
 
+mod store_support;
+use store_support::{dispatch_request, extract_golden, i64_of, STORES};
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use ferrocket::java::java_string_hash;
 use ferrocket::store::consume_queue::{ConsumeQueueStore, CqUnit, DEFAULT_CONSUME_QUEUE_FILE_SIZE};
-use ferrocket::store::dispatch::{CommitLogDispatcher, DispatchRequest};
-use serde_json::Value;
-
-const STORES: [&str; 4] = ["main-master", "crash-master", "ha-master", "ha-slave"];
-
-fn extract(golden: &Path, name: &str, test: &str) -> (PathBuf, Value) {
-    let tmp = std::env::temp_dir().join(format!("ferrocket-{test}-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    let tarball = golden.join("store").join(format!("{name}.tar.gz"));
-    let status = Command::new("tar")
-        .arg("-xzf")
-        .arg(&tarball)
-        .arg("-C")
-        .arg(&tmp)
-        .status()
-        .unwrap();
-    assert!(status.success(), "tar -xzf {}", tarball.display());
-    let manifest_path = golden.join("store").join(format!("{name}.manifest.json"));
-    let manifest: Value = serde_json::from_slice(&std::fs::read(manifest_path).unwrap()).unwrap();
-    (tmp.join(name), manifest)
-}
-
-fn i64_of(v: &Value) -> i64 {
-    v.as_i64().unwrap_or_else(|| panic!("not an integer: {v}"))
-}
-
-const DELAY_LEVEL_MS: [i64; 18] = [
-    1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000,
-    480_000, 540_000, 600_000, 1_200_000, 1_800_000, 3_600_000, 7_200_000,
-];
-
-/// The DispatchRequest Java's `CommitLog.checkMessageAndReturnSize` builds for a record: tags
-/// code = `String.hashCode(TAGS)`, or for SCHEDULE_TOPIC_XXXX the delivery time
-/// (store time + delay of the level).
-fn dispatch_request(record: &Value) -> DispatchRequest {
-    let props = &record["properties"];
-    let prop = |k: &str| {
-        props
-            .get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
-    };
-    let topic = record["topic"].as_str().unwrap().to_string();
-    let store_timestamp = i64_of(&record["storeTimestamp"]);
-    let tags = prop("TAGS");
-    let mut tags_code = if tags.is_empty() {
-        0
-    } else {
-        java_string_hash(&tags) as i64
-    };
-    if topic == "SCHEDULE_TOPIC_XXXX" {
-        if let Ok(level) = prop("DELAY").parse::<usize>() {
-            if level > 0 {
-                tags_code = store_timestamp + DELAY_LEVEL_MS[level.min(DELAY_LEVEL_MS.len()) - 1];
-            }
-        }
-    }
-    DispatchRequest {
-        topic,
-        queue_id: i64_of(&record["queueId"]) as i32,
-        commit_log_offset: i64_of(&record["commitLogOffset"]),
-        msg_size: i64_of(&record["totalSize"]) as i32,
-        tags_code,
-        store_timestamp,
-        consume_queue_offset: i64_of(&record["queueOffset"]),
-        keys: prop("KEYS"),
-        uniq_key: prop("UNIQ_KEY"),
-        sys_flag: i64_of(&record["sysFlag"]) as i32,
-        prepared_transaction_offset: i64_of(&record["preparedTransactionOffset"]),
-        success: true,
-    }
-}
+use ferrocket::store::dispatch::CommitLogDispatcher;
 
 #[test]
 fn golden_consume_queues_match_manifest() {
@@ -91,7 +18,7 @@ fn golden_consume_queues_match_manifest() {
     };
     let mut units_checked = 0;
     for name in STORES {
-        let (root, manifest) = extract(&golden, name, "cq-manifest");
+        let (root, manifest) = extract_golden(&golden, name, "cq-manifest");
         let store =
             ConsumeQueueStore::new(root.join("consumequeue"), DEFAULT_CONSUME_QUEUE_FILE_SIZE);
         store.load().unwrap();
@@ -164,7 +91,7 @@ fn golden_consume_queue_rebuild_is_byte_identical() {
         return;
     };
     for name in STORES {
-        let (root, manifest) = extract(&golden, name, "cq-rebuild");
+        let (root, manifest) = extract_golden(&golden, name, "cq-rebuild");
         let rebuilt = root.parent().unwrap().join("rebuilt-consumequeue");
         let store = ConsumeQueueStore::new(&rebuilt, DEFAULT_CONSUME_QUEUE_FILE_SIZE);
         // crash-master was killed before its last record was dispatched: feed what Java put.
@@ -211,7 +138,7 @@ fn golden_offset_by_time() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("golden_offset_by_time") else {
         return;
     };
-    let (root, manifest) = extract(&golden, "main-master", "cq-bytime");
+    let (root, manifest) = extract_golden(&golden, "main-master", "cq-bytime");
     let store = ConsumeQueueStore::new(root.join("consumequeue"), DEFAULT_CONSUME_QUEUE_FILE_SIZE);
     store.load().unwrap();
     store.recover();

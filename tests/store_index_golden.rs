@@ -2,89 +2,14 @@
 //! as the manifest lists them, key queries, and a rebuild from the CommitLog records that must
 //! produce Java's bytes.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod store_support;
+use store_support::{dispatch_request, extract_golden, i64_of, STORES};
 
-use ferrocket::java::java_string_hash;
-use ferrocket::store::dispatch::DispatchRequest;
+use std::path::Path;
+
 use ferrocket::store::index::{
     IndexConfig, IndexService, HASH_SLOT_SIZE, INDEX_ENTRY_SIZE, INDEX_HEADER_SIZE,
 };
-use serde_json::Value;
-
-const STORES: [&str; 4] = ["main-master", "crash-master", "ha-master", "ha-slave"];
-
-/// Extracts `store/<name>.tar.gz` with the system tar (sparse files) into a fresh temp dir and
-/// returns (store root, manifest).
-fn extract(golden: &Path, name: &str, test: &str) -> (PathBuf, Value) {
-    let tmp = std::env::temp_dir().join(format!("ferrocket-{test}-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    let tarball = golden.join("store").join(format!("{name}.tar.gz"));
-    let status = Command::new("tar")
-        .arg("-xzf")
-        .arg(&tarball)
-        .arg("-C")
-        .arg(&tmp)
-        .status()
-        .unwrap();
-    assert!(status.success(), "tar -xzf {}", tarball.display());
-    let manifest_path = golden.join("store").join(format!("{name}.manifest.json"));
-    let manifest: Value = serde_json::from_slice(&std::fs::read(manifest_path).unwrap()).unwrap();
-    let top = manifest["tar_top_dir"].as_str().unwrap_or(name).to_string();
-    (tmp.join(top), manifest)
-}
-
-fn i64_of(v: &Value) -> i64 {
-    v.as_i64().unwrap_or_else(|| panic!("not an integer: {v}"))
-}
-
-/// Java's delay levels `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`, in ms.
-const DELAY_LEVEL_MS: [i64; 18] = [
-    1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000,
-    480_000, 540_000, 600_000, 1_200_000, 1_800_000, 3_600_000, 7_200_000,
-];
-
-/// The DispatchRequest Java's `CommitLog.checkMessageAndReturnSize` builds for a record.
-fn dispatch_request(record: &Value) -> DispatchRequest {
-    let props = &record["properties"];
-    let prop = |k: &str| {
-        props
-            .get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
-    };
-    let topic = record["topic"].as_str().unwrap().to_string();
-    let store_timestamp = i64_of(&record["storeTimestamp"]);
-    let tags = prop("TAGS");
-    let mut tags_code = if tags.is_empty() {
-        0
-    } else {
-        java_string_hash(&tags) as i64
-    };
-    if topic == "SCHEDULE_TOPIC_XXXX" {
-        if let Ok(level) = prop("DELAY").parse::<usize>() {
-            if level > 0 {
-                tags_code = store_timestamp + DELAY_LEVEL_MS[level.min(DELAY_LEVEL_MS.len()) - 1];
-            }
-        }
-    }
-    DispatchRequest {
-        topic,
-        queue_id: i64_of(&record["queueId"]) as i32,
-        commit_log_offset: i64_of(&record["commitLogOffset"]),
-        msg_size: i64_of(&record["totalSize"]) as i32,
-        tags_code,
-        store_timestamp,
-        consume_queue_offset: i64_of(&record["queueOffset"]),
-        keys: prop("KEYS"),
-        uniq_key: prop("UNIQ_KEY"),
-        sys_flag: i64_of(&record["sysFlag"]) as i32,
-        prepared_transaction_offset: i64_of(&record["preparedTransactionOffset"]),
-        success: true,
-    }
-}
 
 fn read_range(path: &Path, from: u64, len: usize) -> Vec<u8> {
     use std::io::{Read, Seek, SeekFrom};
@@ -103,7 +28,7 @@ fn golden_index_files_match_manifest() {
     };
     let mut checked_entries = 0;
     for name in STORES {
-        let (root, manifest) = extract(&golden, name, "idx-manifest");
+        let (root, manifest) = extract_golden(&golden, name, "idx-manifest");
         let service = IndexService::new(root.join("index"), IndexConfig::default());
         service.load(true, 0).unwrap();
         let expected_files = manifest["index"].as_array().unwrap();
@@ -193,7 +118,7 @@ fn golden_query_by_key() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("golden_query_by_key") else {
         return;
     };
-    let (root, manifest) = extract(&golden, "main-master", "idx-query");
+    let (root, manifest) = extract_golden(&golden, "main-master", "idx-query");
     let service = IndexService::new(root.join("index"), IndexConfig::default());
     service.load(true, 0).unwrap();
     let offset_of = |key: &str| -> Vec<i64> {
@@ -280,7 +205,7 @@ fn golden_index_rebuild_is_byte_identical() {
         return;
     };
     for name in STORES {
-        let (root, manifest) = extract(&golden, name, "idx-rebuild");
+        let (root, manifest) = extract_golden(&golden, name, "idx-rebuild");
         let rebuilt_dir = root.parent().unwrap().join("rebuilt-index");
         let service = IndexService::new(&rebuilt_dir, IndexConfig::default());
         service.load(true, 0).unwrap();
@@ -331,7 +256,7 @@ fn golden_crash_index_is_dropped_and_rebuilt() {
     else {
         return;
     };
-    let (root, manifest) = extract(&golden, "crash-master", "idx-crash");
+    let (root, manifest) = extract_golden(&golden, "crash-master", "idx-crash");
     assert_eq!(i64_of(&manifest["checkpoint"]["indexMsgTimestamp"]), 0);
     let java_copy = root.parent().unwrap().join("java-index");
     let java_file = manifest["index"][0]["file"].as_str().unwrap();

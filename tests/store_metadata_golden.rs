@@ -1,8 +1,10 @@
 //! The store's config/*.json files against the ones Java 4.9.7 wrote: load, write back, compare
 //! bytes; `.bak` fallback and corrupt files.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod store_support;
+use store_support::{extract_golden, STORES};
+
+use std::path::Path;
 
 use ferrocket::fastjson;
 use ferrocket::store::metadata::{
@@ -10,24 +12,6 @@ use ferrocket::store::metadata::{
     SubscriptionGroupConfig, SubscriptionGroupTable, TopicConfig, TopicConfigSerializeWrapper,
     TopicFilterType,
 };
-
-const STORES: [&str; 4] = ["main-master", "crash-master", "ha-master", "ha-slave"];
-
-fn extract(golden: &Path, name: &str, test: &str) -> PathBuf {
-    let tmp = std::env::temp_dir().join(format!("ferrocket-{test}-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).unwrap();
-    let tarball = golden.join("store").join(format!("{name}.tar.gz"));
-    let status = Command::new("tar")
-        .arg("-xzf")
-        .arg(&tarball)
-        .arg("-C")
-        .arg(&tmp)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    tmp.join(name)
-}
 
 /// Loads `T` from the Java file, writes it into a fresh store root, and returns (java bytes, ours).
 fn round_trip<T: StoreConfigFile>(root: &Path, file: &str) -> Option<(String, String)> {
@@ -70,7 +54,7 @@ fn golden_config_files_round_trip_byte_for_byte() {
     };
     let mut compared = 0;
     for store in STORES {
-        let root = extract(&golden, store, "meta-rt");
+        let root = extract_golden(&golden, store, "meta-rt").0;
         let results = [
             (
                 "topics.json",
@@ -149,7 +133,7 @@ fn golden_config_values_are_typed() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("golden_config_values_are_typed") else {
         return;
     };
-    let root = extract(&golden, "main-master", "meta-typed");
+    let root = extract_golden(&golden, "main-master", "meta-typed").0;
 
     let (topics, _) = TopicConfigSerializeWrapper::load_from(&root).unwrap();
     let topics = topics.unwrap();
@@ -244,7 +228,7 @@ fn golden_bak_fallback_and_update() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("golden_bak_fallback_and_update") else {
         return;
     };
-    let root = extract(&golden, "main-master", "meta-bak");
+    let root = extract_golden(&golden, "main-master", "meta-bak").0;
     let topics_path = TopicConfigSerializeWrapper::path(&root);
     let bak_text = std::fs::read_to_string(root.join("config/topics.json.bak")).unwrap();
 
@@ -306,7 +290,7 @@ fn golden_write_order_is_javas_not_insertion_order() {
     else {
         return;
     };
-    let root = extract(&golden, "main-master", "meta-order");
+    let root = extract_golden(&golden, "main-master", "meta-order").0;
     let java_topics = std::fs::read_to_string(TopicConfigSerializeWrapper::path(&root)).unwrap();
     let (topics, _) = TopicConfigSerializeWrapper::load_from(&root).unwrap();
     let topics = topics.unwrap();

@@ -10,6 +10,7 @@ pub mod handlers;
 pub mod long_polling;
 pub mod offset_manager;
 pub mod processor;
+pub mod rebalance_lock;
 pub mod registration;
 pub mod runtime;
 pub mod schedule;
@@ -17,6 +18,7 @@ pub mod settings;
 pub mod stats;
 pub mod subscription_manager;
 pub mod topic_manager;
+pub mod transaction;
 
 use crate::config::{NettyClientConfig, NettyServerConfig};
 use crate::protocol::body::DataVersion;
@@ -70,6 +72,11 @@ pub struct Broker {
     pub send_limiter: handlers::send::SendLimiter,
     /// Delayed delivery (runs only on a master; the offsets are served everywhere).
     pub schedule: Arc<schedule::ScheduleMessageService>,
+    /// Orderly consumers' queue locks (LOCK_BATCH_MQ / UNLOCK_BATCH_MQ).
+    pub rebalance_locks: rebalance_lock::RebalanceLockManager,
+    /// Master/slave replication: connected slaves and their acknowledgements on a master, the
+    /// master's HA address on a slave.
+    pub ha: Arc<crate::ha::HaService>,
 }
 
 /// The runtime-changeable configuration (Java `Configuration`): the four configs, their
@@ -123,6 +130,7 @@ impl Broker {
         let send_limiter = handlers::send::SendLimiter::new(
             broker.send_thread_pool_queue_capacity.max(0) as usize,
         );
+        let ha = crate::ha::HaService::new(message_store.clone(), &store);
         Ok(Arc::new(Broker {
             config: broker,
             server_config: server,
@@ -148,6 +156,8 @@ impl Broker {
             admin_lock: tokio::sync::Mutex::new(()),
             send_limiter,
             schedule,
+            rebalance_locks: rebalance_lock::RebalanceLockManager::default(),
+            ha,
         }))
     }
 

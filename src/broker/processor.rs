@@ -1,7 +1,7 @@
 //! Dispatch of broker requests by code. Codes the broker does not serve get Java's
 //! REQUEST_CODE_NOT_SUPPORTED answer.
 
-use super::handlers::{admin, client, offset, pull, send};
+use super::handlers::{admin, client, offset, orderly, pull, send, transaction};
 use super::Broker;
 use crate::remoting::{request_code as code, Connection, RemotingCommand, RequestProcessor};
 use std::sync::Arc;
@@ -91,6 +91,14 @@ impl RequestProcessor for BrokerProcessor {
             code::CONSUMER_SEND_MSG_BACK => {
                 send::consumer_send_msg_back::handle(b, conn, request).await
             }
+            // Transactional messages.
+            code::END_TRANSACTION => transaction::end_transaction::handle(b, conn, request).await,
+            code::RESUME_CHECK_HALF_MESSAGE => {
+                transaction::resume_check_half_message::handle(b, conn, request).await
+            }
+            // Orderly consumption locks.
+            code::LOCK_BATCH_MQ => orderly::lock_batch_mq::handle(b, conn, request).await,
+            code::UNLOCK_BATCH_MQ => orderly::unlock_batch_mq::handle(b, conn, request).await,
             _ => Some(RemotingCommand::request_code_not_supported(&request)),
         }
     }

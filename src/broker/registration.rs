@@ -126,6 +126,10 @@ fn apply_results(broker: &Broker, results: &[RegisterBrokerResult]) {
     if let Some(master) = results.iter().find_map(|r| r.master_addr.clone()) {
         broker.set_master_addr(master);
     }
+    // Java follows the first result's haServerAddr unless haMasterAddress is configured.
+    if let Some(first) = results.first() {
+        broker.ha.on_registered(first.ha_server_addr.as_deref());
+    }
 }
 
 /// Unregisters from every NameServer (shutdown).

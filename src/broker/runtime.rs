@@ -60,6 +60,17 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
             .map_err(|e| StartError::Bind(addr.clone(), e))?;
         listeners.push(listener);
     }
+    // The HA port (listenPort + 1, as Java's BrokerStartup sets it). Java binds it on every
+    // role, slaves included.
+    let ha_port = if port == 0 {
+        0
+    } else {
+        settings.store.ha_listen_port
+    };
+    let ha_addr = format!("{listen_ip}:{ha_port}");
+    let ha_listener = tokio::net::TcpListener::bind(&ha_addr)
+        .await
+        .map_err(|e| StartError::Bind(ha_addr.clone(), e))?;
     let broker = tokio::task::spawn_blocking(move || Broker::open(settings))
         .await
         .map_err(|e| {
@@ -104,6 +115,14 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
             }
         });
     }
+    tasks.spawn(crate::ha::master::accept_loop(
+        broker.ha.clone(),
+        ha_listener,
+        shutdown.clone(),
+    ));
+    if broker.store_config.broker_role == crate::store::config::BrokerRole::Slave {
+        tasks.spawn(crate::ha::slave::run(broker.ha.clone(), shutdown.clone()));
+    }
     tasks.spawn(registration::run(broker.clone(), shutdown.clone()));
     tasks.spawn(housekeeping(broker.clone(), shutdown.clone()));
     tasks.spawn(super::stats::run_sampling(
@@ -112,6 +131,10 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
     ));
     if broker.store_config.broker_role != crate::store::config::BrokerRole::Slave {
         tasks.spawn(broker.schedule.clone().run(shutdown.clone()));
+        tasks.spawn(super::transaction::service::run(
+            broker.clone(),
+            shutdown.clone(),
+        ));
     }
     Ok(RunningBroker {
         broker,

@@ -866,7 +866,11 @@ impl CommitLog {
     /// `appendData`). The bytes must continue the log exactly; they may span files.
     pub fn append_data(&self, start_offset: i64, data: &[u8]) -> io::Result<bool> {
         let _state = self.state();
-        if start_offset != self.queue.max_wrote_position() {
+        // An empty slave store takes its first bytes at any file boundary: a master streams
+        // from the start of its last file to a slave that has nothing (Java creates the first
+        // file there too).
+        let fresh = self.queue.is_empty() && start_offset % self.file_size as i64 == 0;
+        if start_offset != self.queue.max_wrote_position() && !fresh {
             return Ok(false);
         }
         let mut rest = data;

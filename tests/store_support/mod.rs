@@ -6,30 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-/// A fresh directory under /tmp, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("ferrocket-store-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+/// Temp dirs are the multi-process tests' own (one definition for every test binary).
+#[path = "../support/mod.rs"]
+mod support;
+#[allow(unused_imports)]
+pub use support::TempDir;
 
 /// Extracts `<golden>/store/<name>.tar.gz` into `into` with the system tar (sparse aware);
 /// returns the store root.
@@ -44,6 +25,79 @@ pub fn extract_store(golden: &Path, name: &str, into: &Path) -> PathBuf {
         .expect("run tar");
     assert!(status.success(), "tar -xzf {}", tarball.display());
     into.join(name)
+}
+
+/// The golden stores whose manifests the golden tests walk.
+pub const STORES: [&str; 4] = ["main-master", "crash-master", "ha-master", "ha-slave"];
+
+/// Extracts `store/<name>.tar.gz` of the golden corpus with the system tar (sparse files) into
+/// a fresh temp dir named after `test`, and returns (store root, manifest). Callers remove
+/// `root.parent()` when done.
+pub fn extract_golden(golden: &Path, name: &str, test: &str) -> (PathBuf, serde_json::Value) {
+    let tmp = std::env::temp_dir().join(format!("ferrocket-{test}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("create temp dir");
+    extract_store(golden, name, &tmp);
+    let manifest_path = golden.join("store").join(format!("{name}.manifest.json"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(manifest_path).expect("read manifest"))
+            .expect("manifest is JSON");
+    let top = manifest["tar_top_dir"].as_str().unwrap_or(name).to_string();
+    (tmp.join(top), manifest)
+}
+
+/// A manifest number as i64.
+pub fn i64_of(v: &serde_json::Value) -> i64 {
+    v.as_i64().unwrap_or_else(|| panic!("not an integer: {v}"))
+}
+
+/// Java's delay levels `1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h`, in ms.
+const DELAY_LEVEL_MS: [i64; 18] = [
+    1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000,
+    480_000, 540_000, 600_000, 1_200_000, 1_800_000, 3_600_000, 7_200_000,
+];
+
+/// The DispatchRequest Java's `CommitLog.checkMessageAndReturnSize` builds for a manifest
+/// record: tags code = `String.hashCode(TAGS)`, or for SCHEDULE_TOPIC_XXXX the delivery time
+/// (store time + delay of the level).
+pub fn dispatch_request(record: &serde_json::Value) -> ferrocket::store::dispatch::DispatchRequest {
+    let props = &record["properties"];
+    let prop = |k: &str| {
+        props
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let topic = record["topic"].as_str().expect("topic").to_string();
+    let store_timestamp = i64_of(&record["storeTimestamp"]);
+    let tags = prop("TAGS");
+    let mut tags_code = if tags.is_empty() {
+        0
+    } else {
+        ferrocket::java::java_string_hash(&tags) as i64
+    };
+    if topic == "SCHEDULE_TOPIC_XXXX" {
+        if let Ok(level) = prop("DELAY").parse::<usize>() {
+            if level > 0 {
+                tags_code = store_timestamp + DELAY_LEVEL_MS[level.min(DELAY_LEVEL_MS.len()) - 1];
+            }
+        }
+    }
+    ferrocket::store::dispatch::DispatchRequest {
+        topic,
+        queue_id: i64_of(&record["queueId"]) as i32,
+        commit_log_offset: i64_of(&record["commitLogOffset"]),
+        msg_size: i64_of(&record["totalSize"]) as i32,
+        tags_code,
+        store_timestamp,
+        consume_queue_offset: i64_of(&record["queueOffset"]),
+        keys: prop("KEYS"),
+        uniq_key: prop("UNIQ_KEY"),
+        sys_flag: i64_of(&record["sysFlag"]) as i32,
+        prepared_transaction_offset: i64_of(&record["preparedTransactionOffset"]),
+        success: true,
+    }
 }
 
 /// SHA-256 as lower-case hex.

@@ -20,6 +20,22 @@ pub fn free_port(ip: &str) -> u16 {
         .expect("bind a free port")
 }
 
+/// A port for a broker on `ip`: free, and so are its neighbours the broker also binds (the VIP
+/// port `port - 2` and the HA port `port + 1`).
+pub fn free_broker_port(ip: &str) -> u16 {
+    loop {
+        let p = free_port(ip);
+        if p > 1024
+            && p < 65000
+            && [p - 2, p + 1]
+                .iter()
+                .all(|q| TcpListener::bind((ip, *q)).is_ok())
+        {
+            return p;
+        }
+    }
+}
+
 /// A fresh directory under the system temp dir, removed on drop.
 pub struct TempDir(pub PathBuf);
 
@@ -48,6 +64,9 @@ impl Drop for TempDir {
 pub struct Proc {
     pub name: String,
     child: Option<Child>,
+    /// The child leads its own process group (scripts that fork the real server, as Java's
+    /// `mqbroker` does): signals go to the whole group.
+    group: bool,
     lines: mpsc::Receiver<String>,
     pub output: Vec<String>,
 }
@@ -63,12 +82,28 @@ impl Proc {
         timeout: Duration,
     ) -> Proc {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferrocket"));
-        cmd.args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.args(args);
         for (k, v) in envs {
             cmd.env(k, v);
+        }
+        Proc::spawn(name, cmd, false, ready, timeout)
+    }
+
+    /// Starts any command as [`Proc::start`] does; with `group`, in a process group of its own
+    /// so that signals reach whatever it forks.
+    pub fn spawn(
+        name: &str,
+        mut cmd: Command,
+        group: bool,
+        ready: &str,
+        timeout: Duration,
+    ) -> Proc {
+        use std::os::unix::process::CommandExt;
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if group {
+            cmd.process_group(0);
         }
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {name}: {e}"));
         let (tx, rx) = mpsc::channel();
@@ -97,6 +132,7 @@ impl Proc {
         let mut p = Proc {
             name: name.to_string(),
             child: Some(child),
+            group,
             lines: rx,
             output: Vec::new(),
         };
@@ -135,6 +171,9 @@ impl Proc {
     /// SIGKILL, as `kill -9`: no shutdown code runs.
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
+            if self.group {
+                signal_group(c.id(), "-KILL");
+            }
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -145,18 +184,37 @@ impl Proc {
         let Some(mut c) = self.child.take() else {
             return false;
         };
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(c.id().to_string())
-            .status();
+        if self.group {
+            signal_group(c.id(), "-TERM");
+        } else {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+        }
         let deadline = Instant::now() + timeout;
         loop {
             match c.try_wait() {
-                Ok(Some(status)) => return status.success(),
+                Ok(Some(status)) => {
+                    // A script's children (the JVM) may outlive it: wait for the whole group.
+                    while self.group && group_alive(c.id()) && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    if self.group && group_alive(c.id()) {
+                        signal_group(c.id(), "-KILL");
+                        return false;
+                    }
+                    // A script killed by the signal exits non-zero; what counts is that
+                    // the whole group went away on its own.
+                    return self.group || status.success();
+                }
                 Ok(None) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20))
                 }
                 _ => {
+                    if self.group {
+                        signal_group(c.id(), "-KILL");
+                    }
                     let _ = c.kill();
                     let _ = c.wait();
                     return false;
@@ -178,6 +236,22 @@ impl Drop for Proc {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// Sends `signal` (`-TERM`, `-KILL`) to the process group led by `pid`.
+fn signal_group(pid: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([signal, "--", &format!("-{pid}")])
+        .status();
+}
+
+/// Whether any process of the group led by `pid` is still there.
+fn group_alive(pid: u32) -> bool {
+    Command::new("kill")
+        .args(["-0", "--", &format!("-{pid}")])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// `ip:port` as a `SocketAddr`.

@@ -4,5 +4,7 @@
 pub mod admin;
 pub mod client;
 pub mod offset;
+pub mod orderly;
 pub mod pull;
 pub mod send;
+pub mod transaction;

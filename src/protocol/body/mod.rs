@@ -5,6 +5,7 @@ mod admin;
 mod data_version;
 mod json;
 mod kv;
+mod lock;
 mod register_broker;
 mod route;
 mod topic_config;
@@ -16,6 +17,10 @@ pub use admin::{
 pub use data_version::{now_millis, DataVersion};
 pub use json::{decode_body, encode_body, encode_body_as, JsonStyle};
 pub use kv::{KvConfigSerializeWrapper, KvTable, TopicList};
+pub use lock::{
+    java_hash_set_order, message_queue_hash, LockBatchRequestBody, LockBatchResponseBody,
+    UnlockBatchRequestBody,
+};
 pub use register_broker::{
     RegisterBrokerBody, RegisterBrokerResult, TopicConfigMap, TopicConfigSerializeWrapper,
 };

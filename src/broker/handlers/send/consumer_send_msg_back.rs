@@ -160,7 +160,7 @@ async fn process(broker: &Broker, request: &RemotingCommand) -> RemotingCommand 
     drop(slice);
     let topic = msg.topic.clone();
     let started = std::time::Instant::now();
-    let result = put_message(&broker.store, msg).await;
+    let result = put_message(broker, msg).await;
     broker
         .stats
         .record_put_result(&topic, &result, started.elapsed());

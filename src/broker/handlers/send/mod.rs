@@ -17,7 +17,6 @@ use crate::store::message::{MessageExtBatch, MessageExtBrokerInner};
 use crate::store::metadata::TopicConfig;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 /// `FAQUrl.suggestTodo(FAQUrl.APPLY_TOPIC_URL)` (every FAQ url of 4.9.7 is the same page).
 pub const FAQ_SUGGESTION: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
@@ -254,32 +253,35 @@ fn create_on_send(
 }
 
 /// Stores one message: inline when the put is a memory copy (ASYNC_FLUSH, or the producer does
-/// not wait), on the blocking pool when it waits for the disk (SYNC_FLUSH with `WAIT=true`).
-pub async fn put_message(
-    store: &Arc<crate::store::message_store::MessageStore>,
-    msg: MessageExtBrokerInner,
-) -> PutMessageResult {
-    if store.config().flush_disk_type == FlushDiskType::SyncFlush && msg.wait_store_msg_ok() {
+/// not wait), on the blocking pool when it waits for the disk (SYNC_FLUSH with `WAIT=true`);
+/// then, on a SYNC_MASTER, waits (asynchronously) for a slave (`HaService::after_put`).
+pub async fn put_message(broker: &Broker, msg: MessageExtBrokerInner) -> PutMessageResult {
+    let store = &broker.store;
+    let wait = msg.wait_store_msg_ok();
+    let result = if store.config().flush_disk_type == FlushDiskType::SyncFlush && wait {
         let store = store.clone();
-        return tokio::task::spawn_blocking(move || store.put_message(msg))
+        tokio::task::spawn_blocking(move || store.put_message(msg))
             .await
-            .unwrap_or_else(|_| PutMessageResult::failed(PutMessageStatus::UnknownError));
-    }
-    store.put_message(msg)
+            .unwrap_or_else(|_| PutMessageResult::failed(PutMessageStatus::UnknownError))
+    } else {
+        store.put_message(msg)
+    };
+    broker.ha.after_put(result, wait).await
 }
 
 /// As [`put_message`] for a batch.
-pub async fn put_messages(
-    store: &Arc<crate::store::message_store::MessageStore>,
-    batch: MessageExtBatch,
-) -> PutMessageResult {
-    if store.config().flush_disk_type == FlushDiskType::SyncFlush && batch.wait_store_msg_ok() {
+pub async fn put_messages(broker: &Broker, batch: MessageExtBatch) -> PutMessageResult {
+    let store = &broker.store;
+    let wait = batch.wait_store_msg_ok();
+    let result = if store.config().flush_disk_type == FlushDiskType::SyncFlush && wait {
         let store = store.clone();
-        return tokio::task::spawn_blocking(move || store.put_messages(batch))
+        tokio::task::spawn_blocking(move || store.put_messages(batch))
             .await
-            .unwrap_or_else(|_| PutMessageResult::failed(PutMessageStatus::UnknownError));
-    }
-    store.put_messages(batch)
+            .unwrap_or_else(|_| PutMessageResult::failed(PutMessageStatus::UnknownError))
+    } else {
+        store.put_messages(batch)
+    };
+    broker.ha.after_put(result, wait).await
 }
 
 /// Java `handlePutMessageResult`: the response code and remark for a store status, and whether

@@ -221,7 +221,7 @@ async fn send_one(
     msg.properties_string = properties_string;
 
     let started = std::time::Instant::now();
-    let result = put_message(&broker.store, msg).await;
+    let result = put_message(broker, msg).await;
     broker
         .stats
         .record_put_result(&header.topic, &result, started.elapsed());
@@ -272,7 +272,7 @@ async fn send_batch(
         properties_string: props.to_java_string(),
     };
     let started = std::time::Instant::now();
-    let result = put_messages(&broker.store, batch).await;
+    let result = put_messages(broker, batch).await;
     broker
         .stats
         .record_put_result(&header.topic, &result, started.elapsed());
