@@ -349,3 +349,71 @@ async fn check_client_config_answers_as_java() {
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Records the requests a broker sends to a client.
+#[derive(Default)]
+struct Inbox(std::sync::Mutex<Vec<(i32, Option<String>)>>);
+
+impl ferrocket::remoting::RequestProcessor for Inbox {
+    async fn process(
+        &self,
+        _conn: &ferrocket::remoting::Connection,
+        request: RemotingCommand,
+    ) -> Option<RemotingCommand> {
+        let group = request
+            .ext_fields
+            .as_ref()
+            .and_then(|e| e.get("consumerGroup"))
+            .map(String::from);
+        self.0.lock().unwrap().push((request.code, group));
+        None
+    }
+}
+
+/// NOTIFY_CONSUMER_IDS_CHANGED (broker → client): a consumer already in a group hears of a
+/// second one joining, with the group in the header.
+#[tokio::test]
+async fn broker_notifies_consumer_ids_changed() {
+    let dir = std::env::temp_dir().join(format!("ferrocket-compat-notify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let addr = running.local_addrs[0].to_string();
+    let heartbeat = |client: &str| {
+        let body = format!(
+            r#"{{"clientID":"{client}","consumerDataSet":[{{"consumeFromWhere":"CONSUME_FROM_FIRST_OFFSET","consumeType":"CONSUME_PASSIVELY","groupName":"NG","messageModel":"CLUSTERING","subscriptionDataSet":[{{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":1,"tagsSet":[],"topic":"T"}}],"unitMode":false}}],"producerDataSet":[]}}"#
+        );
+        RemotingCommand::request(ferrocket::remoting::request_code::HEART_BEAT, None)
+            .with_body(body.into_bytes())
+    };
+    let inbox = Arc::new(Inbox::default());
+    let first = RemotingClient::with_processor(ClientConfig::default(), inbox.clone());
+    let second = RemotingClient::new(ClientConfig::default());
+    let t = Duration::from_secs(3);
+    let resp = first
+        .invoke(&addr, heartbeat("127.0.0.1@first"), t)
+        .await
+        .unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS);
+    let resp = second
+        .invoke(&addr, heartbeat("127.0.0.1@second"), t)
+        .await
+        .unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS);
+    let expected = (
+        ferrocket::remoting::request_code::NOTIFY_CONSUMER_IDS_CHANGED,
+        Some("NG".to_string()),
+    );
+    let start = std::time::Instant::now();
+    while !inbox.0.lock().unwrap().contains(&expected) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no NOTIFY_CONSUMER_IDS_CHANGED: {:?}",
+            inbox.0.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    first.shutdown();
+    second.shutdown();
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
