@@ -419,7 +419,6 @@ async fn commit(c: &Cluster, group: &str, topic: &str, queue_id: i32, offset: i6
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs QUERY_MESSAGE, VIEW_MESSAGE_BY_ID and INVOKE_BROKER_TO_RESET_OFFSET (branch query-admin)"]
 async fn message_queries_and_offset_resets() {
     let c = start_cluster("admin-cli-msg").await;
     let ns = c.ns_addr.clone();
