@@ -9,7 +9,7 @@ use std::io::Write;
 
 use super::table::{parse_date_millis, Table};
 use super::{body_of, Admin, AdminError, AdminResult};
-use ferrocket::protocol::body::{MessageQueue, OffsetWrapper, TopicStatsTable};
+use ferrocket::protocol::body::{MessageQueue, OffsetWrapper, ResetOffsetBody, TopicStatsTable};
 use ferrocket::protocol::header::{
     GetMaxOffsetRequestHeader, GetMaxOffsetResponseHeader, GetTopicStatsInfoRequestHeader,
     ResetOffsetRequestHeader, SearchOffsetRequestHeader, SearchOffsetResponseHeader,
@@ -32,14 +32,6 @@ pub struct Args {
     /// set the force rollback by timestamp switch[true|false]
     #[arg(short = 'f', long = "force", default_value_t = true, action = clap::ArgAction::Set)]
     force: bool,
-}
-
-ferrocket::json_bean! {
-    /// Java `ResetOffsetBody`: the offset each queue was reset to.
-    #[derive(Debug, Clone, PartialEq, Eq)]
-    struct ResetOffsetBody {
-        offset_table: BTreeMap<MessageQueue, i64> = "offsetTable",
-    }
 }
 
 /// mqadmin's timestamp argument: `now` (-1, the max offsets), millis, or a local date.
