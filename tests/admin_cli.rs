@@ -332,6 +332,59 @@ async fn admin_commands_print_the_cluster_state() {
     sorted.sort();
     assert_eq!(keys, sorted, "sorted by key");
 
+    // brokerStatus -c: every broker of the cluster, each line prefixed with its address.
+    let out = admin_ok(&ns, &["brokerStatus", "-c", "DefaultCluster"]).await;
+    let line = out
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some("brokerVersionDesc"))
+        .expect("version line");
+    assert_eq!(
+        line.split_whitespace().collect::<Vec<_>>(),
+        [c.broker_addr.as_str(), "brokerVersionDesc", ":", "V4_9_7"]
+    );
+
+    // clusterList -m: messages in today (5 sends) from the runtime counters.
+    let out = admin_ok(&ns, &["clusterList", "-m"]).await;
+    assert!(out.contains("#InTotalToday"), "{out}");
+    let line = row(&out, &["DefaultCluster", "broker-test"]).expect("broker line");
+    assert_eq!(line[4], "5", "{out}");
+
+    // updateTopic -b with -o true: the order conf goes to the NameServer's KV store (the route
+    // carries it only with orderMessageEnable, off by default as in Java).
+    let out = admin_ok(
+        &ns,
+        &[
+            "updateTopic",
+            "-b",
+            &c.broker_addr,
+            "-t",
+            "OrderT",
+            "-w",
+            "2",
+            "-r",
+            "2",
+            "-o",
+            "true",
+        ],
+    )
+    .await;
+    assert!(
+        out.contains("set broker orderConf. isOrder=true, orderConf=[broker-test:2]"),
+        "{out}"
+    );
+    assert!(out.contains("order=true]"), "{out}");
+    let header = ferrocket::protocol::header::namesrv::GetKVConfigRequestHeader {
+        namespace: "ORDER_TOPIC_CONFIG".into(),
+        key: "OrderT".into(),
+    };
+    let req = RemotingCommand::request(request_code::GET_KV_CONFIG, Some(header.to_ext_fields()));
+    let resp = c.client.invoke(&c.ns_addr, req, T).await.unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS);
+    assert_eq!(
+        resp.ext_fields.as_ref().and_then(|e| e.get("value")),
+        Some("broker-test:2")
+    );
+
     // deleteTopic: brokers then NameServers; the topic is gone from both.
     let out = admin_ok(
         &ns,

@@ -74,7 +74,8 @@ pub async fn run(admin: &Admin, args: Args, out: &mut impl Write) -> AdminResult
             let name = broker_name_of(admin, addr).await?;
             let conf = format!("{name}:{}", args.write_queue_nums);
             put_order_conf(admin, &topic, &conf).await?;
-            write!(
+            // mqadmin prints this without a line break; one is added for legibility.
+            writeln!(
                 out,
                 "set broker orderConf. isOrder={}, orderConf=[{conf}]",
                 args.order
