@@ -320,6 +320,35 @@ async fn admin_commands_print_the_cluster_state() {
         ["G", "1", "V4_9_7", "PUSH", "CLUSTERING", "0", "4"]
     );
 
+    // consumerProgress -s true: a second consumer of G reports (GET_CONSUMER_RUNNING_INFO,
+    // relayed by the broker) that it holds queue 1; the first one cannot answer: N/A.
+    let runner = RemotingClient::with_processor(ClientConfig::default(), Arc::new(RunningInfo));
+    let heartbeat = heartbeat.replace("127.0.0.1@admin#1", "10.1.2.3@runner");
+    let req =
+        RemotingCommand::request(request_code::HEART_BEAT, None).with_body(heartbeat.into_bytes());
+    let resp = runner.invoke(&c.broker_addr, req, T).await.unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS);
+    let out = admin_ok(&ns, &["consumerProgress", "-g", "G", "-s", "true"]).await;
+    assert!(out.contains("#Client IP"), "{out}");
+    assert_eq!(
+        row(&out, &["AdminT", "broker-test", "1"]).expect("queue 1"),
+        [
+            "AdminT",
+            "broker-test",
+            "1",
+            "0",
+            "0",
+            "10.1.2.3",
+            "0",
+            "N/A"
+        ]
+    );
+    assert_eq!(
+        row(&out, &["AdminT", "broker-test", "0"]).expect("queue 0")[5],
+        "N/A"
+    );
+    runner.shutdown();
+
     // brokerStatus: sorted key/value lines, with the 4.9.7 key clusterList reads.
     let out = admin_ok(&ns, &["brokerStatus", "-b", &c.broker_addr]).await;
     let keys: Vec<&str> = out
@@ -439,6 +468,27 @@ async fn errors_exit_non_zero_with_a_message() {
     .await;
     assert!(!run.ok);
     assert!(run.stderr.contains("Unparseable date"), "{}", run.stderr);
+}
+
+/// A consumer answering GET_CONSUMER_RUNNING_INFO: it holds queue 1 of AdminT.
+struct RunningInfo;
+
+impl ferrocket::remoting::RequestProcessor for RunningInfo {
+    async fn process(
+        &self,
+        _conn: &ferrocket::remoting::Connection,
+        request: RemotingCommand,
+    ) -> Option<RemotingCommand> {
+        if request.code != request_code::GET_CONSUMER_RUNNING_INFO {
+            return (!request.is_oneway())
+                .then(|| RemotingCommand::request_code_not_supported(&request));
+        }
+        let body = r#"{"jstack":null,"mqTable":{{"brokerName":"broker-test","queueId":1,"topic":"AdminT"}:{"cachedMsgCount":0,"locked":false}},"properties":{"consumeType":"CONSUME_PASSIVELY"},"statusTable":{},"subscriptionSet":[]}"#;
+        Some(
+            RemotingCommand::response_to(&request, response_code::SUCCESS, None)
+                .with_body(body.as_bytes().to_vec()),
+        )
+    }
 }
 
 /// The offset message id, queue and queue offset of every stored record of a queue.
