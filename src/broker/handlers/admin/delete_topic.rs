@@ -69,7 +69,12 @@ pub async fn delete_topic_data(broker: &Broker, name: &str) {
                 commit_log.remove_queue_from_topic_queue_table(&t, queue_id);
             }
         }
-        store.consume_queues().delete_topic(&topic_name)
+        // Appends and the reset above are serialised by the CommitLog: whatever is stored
+        // below this offset is the old topic's, whenever the dispatcher gets to it.
+        let fence = store.max_phy_offset();
+        store
+            .consume_queues()
+            .delete_topic_stored_below(&topic_name, fence)
     })
     .await
     .unwrap_or(false);
