@@ -18,7 +18,17 @@
 //! librocketmq 2.0 fails a request at once when its transport-table lock is contended
 //! ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456) and drops a
 //! message whose send-back failed (no local retry): the scenario counts those from the client's
-//! own log, and the test asserts redelivered + client failures == failed, exactly.
+//! own log, and the test asserts that every message missing from the retry group (never seen,
+//! or failed and not redelivered) is matched by such a client-side failure; with none (most
+//! runs: 0-3 per 20k), every count is exact.
+//!
+//! "No route info of this topic" (issue 4's other finding, 1-2 sends in 20k-100k): the same
+//! librocketmq lock bug fails a send at once, its retries go within the same millisecond and
+//! look for "another broker" (there is one), and it reports the failure as "No route info"
+//! (its log: "GetTransport ... timeout", "send failed of times:1", "could not find property
+//! mq", then "No route info"; the NameServer is not asked; our NameServer answered no
+//! TOPIC_NOT_EXIST for the topic during any measured run). The scenario retries such a send
+//! after a pause, as an application would, and reports the retries.
 
 mod interop_support;
 mod support;
@@ -103,25 +113,25 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
         "{summary}"
     );
     // The retry group: every message, and every message whose first delivery failed comes back
-    // through the retry topic, but for the send-backs librocketmq itself failed to send (its
-    // own log counts them; module doc).
+    // through the retry topic. Each shortfall must be matched by a send-back librocketmq itself
+    // failed to send (its own log counts them; module doc): with none, both counts are exact.
     let retry = &consumers["retry"];
     assert_eq!(retry["bad"].as_array().map(Vec::len), Some(0), "{summary}");
-    assert_eq!(retry["unique"].as_u64(), Some(total), "{summary}");
     let failed = 1 + [sync, oneway, orderly, batch]
         .iter()
         .map(|n| n.div_ceil(50) as u64)
         .sum::<u64>();
     assert_eq!(retry["failed_once"].as_u64(), Some(failed), "{summary}");
+    let unique = retry["unique"].as_u64().unwrap();
+    let redelivered = retry["redelivered"].as_u64().unwrap();
     let lost_by_client = summary["client_sendback_failures"].as_u64().unwrap();
-    assert_eq!(
-        retry["redelivered"].as_u64().unwrap() + lost_by_client,
-        failed,
-        "{summary}"
+    assert!(unique <= total && redelivered <= failed, "{summary}");
+    assert!(
+        (total - unique) + (failed - redelivered) <= lost_by_client,
+        "every message missing from the retry group is one librocketmq failed to send back: {summary}"
     );
     println!(
-        "retry group: {} of {failed} failed messages redelivered, {lost_by_client} send-backs failed inside librocketmq",
-        retry["redelivered"]
+        "retry group: {redelivered} of {failed} failed messages redelivered, {unique} of {total} seen, {lost_by_client} send-backs failed inside librocketmq"
     );
     println!(
         "duplicates: all {} bc1 {} bc2 {} (deliveries - unique)",
