@@ -22,8 +22,12 @@
 //! included, so they never reach the broker. After (1) was fixed, the retry group still missed
 //! 0-2 messages in some 20k runs, never more than the send-backs the client's own log reports
 //! as failed (0-3 per run): the test asserts exactly that bound, and exact counts when the
-//! client reports none. (Which message a failed send-back costs is not fully explained: in
-//! one run both missing messages were never seen by the listener at all.)
+//! client reports none. Why a failed send-back can cost a message the listener never saw:
+//! librocketmq passes a pulled batch to the listener (even with a batch size of 1 set), the
+//! binding's C layer stops at the first failing message, and librocketmq sends the whole batch
+//! back, the unseen rest included; an unseen message whose send-back fails is never delivered
+//! to the group again (seen in the client log: "consume fail ... index is:16..20" each
+//! followed by a failed send-back, for exactly the messages missing).
 //!
 //! "No route info of this topic" (issue 4's other finding, 1-2 sends in 20k-100k): the same
 //! librocketmq lock bug fails a send at once, its retries go within the same millisecond and

@@ -10,7 +10,7 @@ Sends, to one topic: sync, oneway, orderly (sharded by key) and batch messages, 
   bc1/bc2 - push, broadcasting, same group: each must see every message sent after it started
           (all but the warm-up message that creates the topic: a new broadcasting consumer
           starts at the queues' ends, CONSUME_FROM_LAST_OFFSET);
-  retry - push, clustering, one message per call: fails the first delivery of every 50th message
+  retry - push, clustering: fails the first delivery of every 50th message
           (RECONSUME_LATER), which must come back through the group's retry topic unless
           librocketmq itself could not send it back (client_sendback_failures, see there).
 """
@@ -190,9 +190,9 @@ def main():
         consumer("interop_bc_" + topic, topic, args.namesrv, collectors["bc2"], model=MessageModel.BROADCASTING, instance="bc2"),
     ]
     if not args.skip_retry:
-        # One message per listener call: librocketmq sends a failed call's whole batch back, and
-        # the binding's callback stops at the first failure, so with batches the retry group's
-        # counts would mix failed, skipped and re-sent messages.
+        # Asks for one message per listener call (librocketmq 2.0 still passes whole pulled
+        # batches, stops at the first failing message and sends the whole batch back; see
+        # tests/interop_cpp.rs).
         consumers.append(consumer("interop_retry_" + topic, topic, args.namesrv, collectors["retry"], batch=1))
     time.sleep(3)  # rebalance
 
