@@ -42,6 +42,7 @@ const CALL: Duration = Duration::from_secs(5);
 fn python() -> Result<String, String> {
     let root = env!("CARGO_MANIFEST_DIR");
     let out = Command::new(format!("{root}/scripts/interop-setup.sh"))
+        .arg("cpp")
         .output()
         .map_err(|e| format!("cannot run scripts/interop-setup.sh: {e}"))?;
     if !out.status.success() {
@@ -50,7 +51,8 @@ fn python() -> Result<String, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let path = stdout.lines().last().unwrap_or("").trim().to_string();
     Ok(if path.starts_with('/') {
         path
     } else {

@@ -10,15 +10,32 @@
 //!
 //! The retry group (measured, issue 4's "retry gap"): the broker stores every
 //! CONSUMER_SEND_MSG_BACK it receives and the schedule service delivers each to `%RETRY%<group>`
-//! (counted with debug traces: 3543 received = 3543 stored = 3543 delivered in a 20k run). The
+//! (counted with debug traces in a 20k run: 877 send-backs received = 877 stored = 877 delivered
+//! to the retry queue, whose units all carry the right queue offsets, and the client committed
+//! offset 877 on it). The
 //! messages that never came back were lost inside the client: (1) the Python binding (rocketmq
 //! 0.4.4, `_on_message`) re-raises the listener's exception from a `finally`, so ctypes hands
 //! librocketmq an undefined status and ~7-15% of failures counted as consumed and were never
 //! sent back: the scenario registers its own callback that returns RECONSUME_LATER; (2)
-//! librocketmq 2.0 fails a request at once when its transport-table lock is contended
-//! ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456) and drops a
-//! message whose send-back failed (no local retry): the scenario counts those from the client's
-//! own log, and the test asserts redelivered + client failures == failed, exactly.
+//! librocketmq fails a request at once when its transport-table lock is contended
+//! ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456), send-backs
+//! included, so they never reach the broker. After (1) was fixed, the retry group still missed
+//! 0-2 messages in some 20k runs, never more than the send-backs the client's own log reports
+//! as failed (0-3 per run): the test asserts exactly that bound, and exact counts when the
+//! client reports none. Why a failed send-back can cost a message the listener never saw:
+//! librocketmq passes a pulled batch to the listener (even with a batch size of 1 set), the
+//! binding's C layer stops at the first failing message, and librocketmq sends the whole batch
+//! back, the unseen rest included; an unseen message whose send-back fails is never delivered
+//! to the group again (seen in the client log: "consume fail ... index is:16..20" each
+//! followed by a failed send-back, for exactly the messages missing).
+//!
+//! "No route info of this topic" (issue 4's other finding, 1-2 sends in 20k-100k): the same
+//! librocketmq lock bug fails a send at once, its retries go within the same millisecond and
+//! look for "another broker" (there is none here), and it reports the failure as "No route info"
+//! (its log: "GetTransport ... timeout", "send failed of times:1", "could not find property
+//! mq", then "No route info"; the NameServer is not asked; our NameServer answered no
+//! TOPIC_NOT_EXIST for the topic during any measured run). The scenario retries such a send
+//! after a pause, as an application would, and reports the retries.
 
 mod interop_support;
 mod support;
@@ -103,25 +120,25 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
         "{summary}"
     );
     // The retry group: every message, and every message whose first delivery failed comes back
-    // through the retry topic, but for the send-backs librocketmq itself failed to send (its
-    // own log counts them; module doc).
+    // through the retry topic. Each shortfall must be matched by a send-back librocketmq itself
+    // failed to send (its own log counts them; module doc): with none, both counts are exact.
     let retry = &consumers["retry"];
     assert_eq!(retry["bad"].as_array().map(Vec::len), Some(0), "{summary}");
-    assert_eq!(retry["unique"].as_u64(), Some(total), "{summary}");
     let failed = 1 + [sync, oneway, orderly, batch]
         .iter()
         .map(|n| n.div_ceil(50) as u64)
         .sum::<u64>();
     assert_eq!(retry["failed_once"].as_u64(), Some(failed), "{summary}");
+    let unique = retry["unique"].as_u64().unwrap();
+    let redelivered = retry["redelivered"].as_u64().unwrap();
     let lost_by_client = summary["client_sendback_failures"].as_u64().unwrap();
-    assert_eq!(
-        retry["redelivered"].as_u64().unwrap() + lost_by_client,
-        failed,
-        "{summary}"
+    assert!(unique <= total && redelivered <= failed, "{summary}");
+    assert!(
+        (total - unique) + (failed - redelivered) <= lost_by_client,
+        "every message missing from the retry group is one librocketmq failed to send back: {summary}"
     );
     println!(
-        "retry group: {} of {failed} failed messages redelivered, {lost_by_client} send-backs failed inside librocketmq",
-        retry["redelivered"]
+        "retry group: {redelivered} of {failed} failed messages redelivered, {unique} of {total} seen, {lost_by_client} send-backs failed inside librocketmq"
     );
     println!(
         "duplicates: all {} bc1 {} bc2 {} (deliveries - unique)",

@@ -10,7 +10,7 @@ Sends, to one topic: sync, oneway, orderly (sharded by key) and batch messages, 
   bc1/bc2 - push, broadcasting, same group: each must see every message sent after it started
           (all but the warm-up message that creates the topic: a new broadcasting consumer
           starts at the queues' ends, CONSUME_FROM_LAST_OFFSET);
-  retry - push, clustering, one message per call: fails the first delivery of every 50th message
+  retry - push, clustering: fails the first delivery of every 50th message
           (RECONSUME_LATER), which must come back through the group's retry topic unless
           librocketmq itself could not send it back (client_sendback_failures, see there).
 """
@@ -144,9 +144,9 @@ def consumer(group, topic, namesrv, collector, expression="*", model=MessageMode
 def client_sendback_failures():
     """CONSUMER_SEND_MSG_BACK requests librocketmq could not send, from its own log
     ($HOME/logs/rocketmq-cpp): it fails a request at once when its transport-table lock is
-    contended ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456)
-    and librocketmq 2.0 then drops the message (no local retry). Such a request never reaches
-    the broker, so that message cannot come back through the retry topic."""
+    contended ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456).
+    Such a request never reaches the broker; the test bounds the retry group's shortfall by
+    this count."""
     count = 0
     for path in glob.glob(os.path.expanduser("~/logs/rocketmq-cpp/*.log*")):
         with open(path, errors="replace") as f:
@@ -190,9 +190,9 @@ def main():
         consumer("interop_bc_" + topic, topic, args.namesrv, collectors["bc2"], model=MessageModel.BROADCASTING, instance="bc2"),
     ]
     if not args.skip_retry:
-        # One message per listener call: librocketmq sends a failed call's whole batch back, and
-        # the binding's callback stops at the first failure, so with batches the retry group's
-        # counts would mix failed, skipped and re-sent messages.
+        # Asks for one message per listener call (librocketmq 2.0 still passes whole pulled
+        # batches, stops at the first failing message and sends the whole batch back; see
+        # tests/interop_cpp.rs).
         consumers.append(consumer("interop_retry_" + topic, topic, args.namesrv, collectors["retry"], batch=1))
     time.sleep(3)  # rebalance
 
@@ -201,8 +201,8 @@ def main():
     retried = []
 
     def attempt(what, send, count=1, kind=None):
-        # Like a Java producer (retryTimesWhenSendFailed = 2): a failed send is tried twice more.
-        # Retries are reported; a send that fails three times is an error.
+        # Like a Java producer (retryTimesWhenSendFailed = 2): a failed send is tried twice more,
+        # after a pause. Retries are reported; a send that fails three times is an error.
         for n in range(3):
             try:
                 r = send()
@@ -213,6 +213,12 @@ def main():
             except Exception as e:  # noqa: BLE001 - report, do not stop
                 last = str(e)
             retried.append("%s (attempt %d): %s" % (what, n + 1, last))
+            # librocketmq fails a request at once while its transport-table lock is contended
+            # ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456),
+            # and its own retries (all within the same millisecond, and to "another broker" of
+            # which there is none here) then end in "No route info of this topic". An
+            # application retries a little later; so does this one.
+            time.sleep(0.5 * (n + 1))
         errors.append("%s: %s" % (what, last))
 
     started = time.time()

@@ -752,6 +752,58 @@ mod tests {
         assert_eq!(info.all_addrs_of_cluster("c1"), vec!["h:1".to_string()]);
     }
 
+    /// Issue 4's "No route info of this topic" finding: a broker re-registering (every 30 s, or at
+    /// once after a topic is created) must never make a registered topic's route disappear,
+    /// even for an instant, to a client asking at the same time. Registration updates the
+    /// tables under one write lock; this guards that.
+    #[test]
+    fn re_registration_never_hides_a_registered_route() {
+        let rim = std::sync::Arc::new(RouteInfoManager::default());
+        register(&rim, "a", "h:1", 0, &wrapper(1, &[("T", 4, 0)]), 1, 0);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (rim, stop) = (rim.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    let mut misses = 0u32;
+                    let mut reads = 0u32;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        if rim
+                            .topic_route_json("T", JsonStyle::Standard, None)
+                            .is_none()
+                        {
+                            misses += 1;
+                        }
+                        reads += 1;
+                    }
+                    (reads, misses)
+                })
+            })
+            .collect();
+        for counter in 2..2000 {
+            // A new data version each time: the topic table is rewritten, more topics each round.
+            let extra = format!("X{}", counter % 50);
+            register(
+                &rim,
+                "a",
+                "h:1",
+                0,
+                &wrapper(counter, &[("T", 4, 0), (&extra, 2, 0)]),
+                1,
+                counter,
+            );
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for r in readers {
+            let (reads, misses) = r.join().expect("reader");
+            assert!(reads > 0);
+            assert_eq!(
+                misses, 0,
+                "route of a registered topic missing in {misses} of {reads} reads"
+            );
+        }
+    }
+
     #[test]
     fn topic_configs_are_taken_only_when_the_data_version_changes() {
         let rim = RouteInfoManager::default();

@@ -29,6 +29,11 @@ pub struct ConsumeQueueStore {
     /// Set when a unit could not be written (Java `RunningFlags.makeLogicsQueueError`); later
     /// dispatches are dropped, as Java's `isCQWriteable()` check does.
     logics_queue_error: AtomicBool,
+    /// Deleted topics -> the CommitLog offset their deletion covered: a record of the topic
+    /// stored below it but dispatched only after the deletion (dispatch runs behind the
+    /// CommitLog) belongs to the deleted topic and must not re-create its queues, holding a
+    /// unit at an old offset in front of the re-created topic's first message.
+    deleted_below: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 impl std::fmt::Debug for ConsumeQueueStore {
@@ -51,6 +56,7 @@ impl ConsumeQueueStore {
             table: RwLock::new(HashMap::new()),
             logics_msg_timestamp: AtomicI64::new(0),
             logics_queue_error: AtomicBool::new(false),
+            deleted_below: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -221,6 +227,9 @@ impl ConsumeQueueStore {
     /// Puts the unit of a dispatched record (Java `putMessagePositionInfoWrapper`); updates the
     /// `logicsMsgTimestamp` on success. A failure marks the logics queues as broken.
     pub fn put(&self, req: &DispatchRequest) -> Result<(), ConsumeQueueError> {
+        if self.deleted_before(&req.topic, req.commit_log_offset) {
+            return Ok(());
+        }
         let cq = match self.find_or_create(&req.topic, req.queue_id) {
             Ok(cq) => cq,
             Err(e) => {
@@ -355,6 +364,26 @@ impl ConsumeQueueStore {
         removed
     }
 
+    /// Whether a record of `topic` at `commit_log_offset` was stored before the topic's deletion.
+    fn deleted_before(&self, topic: &str, commit_log_offset: i64) -> bool {
+        let fences = self.deleted_below.lock().unwrap_or_else(|p| p.into_inner());
+        fences
+            .get(topic)
+            .is_some_and(|&fence| commit_log_offset < fence)
+    }
+
+    /// Topic deletion that also drops the topic's records below `stored_up_to` (the CommitLog's
+    /// max offset once the topic's queue offsets were reset) if they are dispatched later.
+    /// Returns whether the topic had queues.
+    pub fn delete_topic_stored_below(&self, topic: &str, stored_up_to: i64) -> bool {
+        {
+            let mut fences = self.deleted_below.lock().unwrap_or_else(|p| p.into_inner());
+            let fence = fences.entry(topic.to_string()).or_insert(stored_up_to);
+            *fence = (*fence).max(stored_up_to);
+        }
+        self.delete_topic(topic)
+    }
+
     /// Destroys every queue of one topic (topic deletion). Returns whether it had any.
     pub fn delete_topic(&self, topic: &str) -> bool {
         let queues = self.write().remove(topic);
@@ -389,5 +418,58 @@ impl CommitLogDispatcher for ConsumeQueueStore {
                 let _ = self.put(request);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(topic: &str, commit_log_offset: i64, consume_queue_offset: i64) -> DispatchRequest {
+        DispatchRequest {
+            topic: topic.to_string(),
+            queue_id: 0,
+            commit_log_offset,
+            msg_size: 100,
+            tags_code: 0,
+            store_timestamp: 1,
+            consume_queue_offset,
+            keys: String::new(),
+            uniq_key: String::new(),
+            sys_flag: 0,
+            prepared_transaction_offset: 0,
+            success: true,
+        }
+    }
+
+    /// Issue 4, item 5: a record of a deleted topic dispatched after the deletion (the
+    /// dispatcher runs behind the CommitLog) re-created the queue with a unit at its old
+    /// offset, so the re-created topic's first message was not alone in it.
+    #[test]
+    fn records_stored_before_a_topic_deletion_do_not_recreate_its_queue() {
+        let dir = std::env::temp_dir().join(format!("ferrocket-cq-fence-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = ConsumeQueueStore::new(&dir, 20 * 64);
+        store.dispatch(&record("T", 0, 0));
+        assert_eq!(store.find("T", 0).map(|q| q.max_offset_in_queue()), Some(1));
+
+        // Deleted while the record at 100 (queue offset 1) was stored but not yet dispatched.
+        assert!(store.delete_topic_stored_below("T", 200));
+        store.dispatch(&record("T", 100, 1));
+        assert!(
+            store.find("T", 0).is_none(),
+            "the old record re-created the queue"
+        );
+
+        // The re-created topic's first message starts its queue at 0, alone.
+        store.dispatch(&record("T", 200, 0));
+        let q = store.find("T", 0).expect("re-created queue");
+        assert_eq!(q.min_offset_in_queue(), 0);
+        assert_eq!(q.max_offset_in_queue(), 1);
+        // Other topics are not fenced.
+        store.dispatch(&record("U", 150, 0));
+        assert!(store.find("U", 0).is_some());
+        store.destroy_all();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

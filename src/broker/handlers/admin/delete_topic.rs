@@ -55,7 +55,7 @@ pub async fn delete_topic_data(broker: &Broker, name: &str) {
     let deleted = tokio::task::spawn_blocking(move || {
         // Records already in the CommitLog but not yet dispatched would re-create the queues
         // right after we removed them: let the dispatcher get past what is stored now
-        // (bounded; under a flood of new writes to the topic some may still slip through).
+        // (bounded; what is still behind then is dropped by the fence below).
         let stored_up_to = store.max_phy_offset();
         let deadline = std::time::Instant::now() + DISPATCH_WAIT;
         while store.max_phy_offset() - store.dispatch_behind_bytes() < stored_up_to
@@ -69,7 +69,12 @@ pub async fn delete_topic_data(broker: &Broker, name: &str) {
                 commit_log.remove_queue_from_topic_queue_table(&t, queue_id);
             }
         }
-        store.consume_queues().delete_topic(&topic_name)
+        // Appends and the reset above are serialised by the CommitLog: whatever is stored
+        // below this offset is the old topic's, whenever the dispatcher gets to it.
+        let fence = store.max_phy_offset();
+        store
+            .consume_queues()
+            .delete_topic_stored_below(&topic_name, fence)
     })
     .await
     .unwrap_or(false);
