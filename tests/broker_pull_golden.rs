@@ -4,6 +4,9 @@
 //! broker running on a copy of the store Java wrote (`main-master`), and compares each response
 //! with Java's: code, remark, extFields (keys, values and order), and FOUND bodies byte for byte.
 
+mod golden_replay;
+use golden_replay::{ext_of, extract_store, hex};
+
 mod broker_pull_common;
 
 use broker_pull_common::*;
@@ -12,33 +15,6 @@ use serde_json::Value;
 use std::path::Path;
 
 const REPLAYED: [i32; 7] = [11, 14, 15, 29, 30, 31, 32];
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
-fn ext_of(header: &Value) -> Option<Vec<(String, String)>> {
-    header.get("extFields").and_then(Value::as_object).map(|m| {
-        m.iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-            .collect()
-    })
-}
-
-fn extract_store(golden: &Path, into: &Path) -> std::path::PathBuf {
-    std::fs::create_dir_all(into).unwrap();
-    let status = std::process::Command::new("tar")
-        .arg("-xzf")
-        .arg(golden.join("store/main-master.tar.gz"))
-        .arg("-C")
-        .arg(into)
-        .status()
-        .expect("tar runs");
-    assert!(status.success());
-    into.join("main-master")
-}
 
 /// Replays the selected client requests of `scenario` in capture order (bodies included) and
 /// compares the responses to the `compare` codes with Java's. Requests Java never answered in

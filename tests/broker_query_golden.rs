@@ -4,39 +4,14 @@
 //! and order) and the body byte for byte. Nothing is normalised: the index header values are
 //! those of the store's last index file, which the capture's query saw too.
 
+mod golden_replay;
+use golden_replay::{ext_of, extract_store, hex};
+
 mod broker_pull_common;
 
 use broker_pull_common::*;
 use ferrocket::remoting::{ExtFields, RemotingCommand};
 use serde_json::Value;
-use std::path::Path;
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
-fn ext_of(header: &Value) -> Option<Vec<(String, String)>> {
-    header.get("extFields").and_then(Value::as_object).map(|m| {
-        m.iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-            .collect()
-    })
-}
-
-fn extract_store(golden: &Path, into: &Path) -> std::path::PathBuf {
-    std::fs::create_dir_all(into).unwrap();
-    let status = std::process::Command::new("tar")
-        .arg("-xzf")
-        .arg(golden.join("store/main-master.tar.gz"))
-        .arg("-C")
-        .arg(into)
-        .status()
-        .expect("tar runs");
-    assert!(status.success());
-    into.join("main-master")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mqadmin_queries_replay_identically_on_the_golden_store() {

@@ -4,6 +4,9 @@
 //! it (filtering disabled, CHECK_CLIENT_CONFIG errors, registered subscriptions, FILTER_DATA_*,
 //! NO_MATCHED_MESSAGE, the retry-topic rule of `filterSupportRetry`).
 
+mod golden_replay;
+use golden_replay::{ext_of, extract_store, hex};
+
 mod broker_pull_common;
 
 use broker_pull_common::*;
@@ -13,34 +16,6 @@ use ferrocket::protocol::header::PullMessageRequestHeader;
 use ferrocket::remoting::{request_code, response_code, ExtFields, RemotingCommand};
 use ferrocket::store::message::{MessageExtBrokerInner, StoredRecord};
 use serde_json::Value;
-use std::path::Path;
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
-}
-
-fn ext_of(header: &Value) -> Option<Vec<(String, String)>> {
-    header.get("extFields").and_then(Value::as_object).map(|m| {
-        m.iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-            .collect()
-    })
-}
-
-fn extract_store(golden: &Path, into: &Path) -> std::path::PathBuf {
-    std::fs::create_dir_all(into).unwrap();
-    let status = std::process::Command::new("tar")
-        .arg("-xzf")
-        .arg(golden.join("store/main-master.tar.gz"))
-        .arg("-C")
-        .arg(into)
-        .status()
-        .expect("tar runs");
-    assert!(status.success());
-    into.join("main-master")
-}
 
 /// The `a` property of every record in a FOUND body.
 fn a_values(body: &[u8]) -> Vec<String> {

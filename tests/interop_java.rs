@@ -52,6 +52,21 @@ fn role_conf(
     path.display().to_string()
 }
 
+/// A ferrocket NameServer on a free loopback port; returns it and its address.
+fn ferrocket_namesrv(dir: &Path) -> (Proc, String) {
+    let port = free_port("127.0.0.1");
+    let conf = dir.join("namesrv.properties");
+    std::fs::write(&conf, format!("listenPort={port}\n")).expect("write namesrv conf");
+    let ns = Proc::start(
+        "ferrocket namesrv",
+        &["namesrv", "-c", conf.to_str().expect("utf-8 path")],
+        &[("RUST_LOG", "warn")],
+        "boot success",
+        Duration::from_secs(30),
+    );
+    (ns, format!("127.0.0.1:{port}"))
+}
+
 fn ferrocket_broker(conf: &str) -> Proc {
     Proc::start(
         "ferrocket broker",
@@ -149,17 +164,7 @@ fn java_distribution_against_ferrocket() {
     let w = work.path();
 
     // A ferrocket NameServer and broker, as separate processes.
-    let ns_port = free_port("127.0.0.1");
-    let namesrv = format!("127.0.0.1:{ns_port}");
-    let ns_conf = w.join("namesrv.properties");
-    std::fs::write(&ns_conf, format!("listenPort={ns_port}\n")).unwrap();
-    let _ns = Proc::start(
-        "ferrocket namesrv",
-        &["namesrv", "-c", ns_conf.to_str().unwrap()],
-        &[("RUST_LOG", "warn")],
-        "boot success",
-        Duration::from_secs(30),
-    );
+    let (_ns, namesrv) = ferrocket_namesrv(w);
     let store_a = w.join("store-a");
     let port_a = free_broker_port("127.0.0.1");
     let addr_a = format!("127.0.0.1:{port_a}");
@@ -403,17 +408,7 @@ fn java_and_ferrocket_replicate_both_ways() {
     };
     let work = TempDir::new("interop-java-ha");
     let w = work.path();
-    let ns_port = free_port("127.0.0.1");
-    let namesrv = format!("127.0.0.1:{ns_port}");
-    let ns_conf = w.join("namesrv.properties");
-    std::fs::write(&ns_conf, format!("listenPort={ns_port}\n")).unwrap();
-    let _ns = Proc::start(
-        "ferrocket namesrv",
-        &["namesrv", "-c", ns_conf.to_str().unwrap()],
-        &[("RUST_LOG", "warn")],
-        "boot success",
-        Duration::from_secs(30),
-    );
+    let (_ns, namesrv) = ferrocket_namesrv(w);
 
     for ferrocket_is_master in [true, false] {
         let group = if ferrocket_is_master {
