@@ -6,11 +6,9 @@
 //!
 //! `cargo bench --bench ha` (BENCH_SECS=n to change the 3-second runs).
 
-use ferrocket::protocol::header::SendMessageRequestHeaderV2;
-use ferrocket::protocol::CommandHeader;
-use ferrocket::remoting::{
-    request_code, response_code, ClientConfig, RemotingClient, RemotingCommand,
-};
+mod common;
+
+use ferrocket::remoting::{response_code, ClientConfig, RemotingClient, RemotingCommand};
 use ferrocket::store::config::BrokerRole;
 use ferrocket::store::metadata::TopicConfig;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,26 +19,7 @@ const IN_FLIGHT: usize = 64;
 const BODY: usize = 128;
 
 fn request() -> RemotingCommand {
-    let h = SendMessageRequestHeaderV2 {
-        producer_group: "bench".into(),
-        topic: "BenchHa".into(),
-        default_topic: "TBW102".into(),
-        default_topic_queue_nums: 4,
-        queue_id: 0,
-        sys_flag: 0,
-        born_timestamp: 1_700_000_000_000,
-        flag: 0,
-        properties: Some(
-            "UNIQ_KEY\u{1}0123456789ABCDEF0123456789ABCDEF\u{2}WAIT\u{1}true\u{2}TAGS\u{1}T".into(),
-        ),
-        reconsume_times: Some(0),
-        unit_mode: false,
-        consume_retry_times: None,
-        batch: false,
-        broker_name: None,
-    };
-    RemotingCommand::request(request_code::SEND_MESSAGE_V2, Some(h.to_ext_fields()))
-        .with_body(vec![b'x'; BODY])
+    common::send_v2_request("BenchHa", BODY)
 }
 
 async fn run(role: BrokerRole, secs: u64) {

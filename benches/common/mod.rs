@@ -1,0 +1,32 @@
+//! Shared by the broker benches: the send request they time.
+
+#![allow(dead_code)]
+
+use ferrocket::protocol::header::SendMessageRequestHeaderV2;
+use ferrocket::protocol::CommandHeader;
+use ferrocket::remoting::{request_code, RemotingCommand};
+
+/// A SEND_MESSAGE_V2 of `body` bytes to queue 0 of `topic`, waiting for the store (`WAIT=true`),
+/// tag `T`, a fixed unique key.
+pub fn send_v2_request(topic: &str, body: usize) -> RemotingCommand {
+    let h = SendMessageRequestHeaderV2 {
+        producer_group: "bench".into(),
+        topic: topic.into(),
+        default_topic: "TBW102".into(),
+        default_topic_queue_nums: 4,
+        queue_id: 0,
+        sys_flag: 0,
+        born_timestamp: 1_700_000_000_000,
+        flag: 0,
+        properties: Some(
+            "UNIQ_KEY\u{1}0123456789ABCDEF0123456789ABCDEF\u{2}WAIT\u{1}true\u{2}TAGS\u{1}T".into(),
+        ),
+        reconsume_times: Some(0),
+        unit_mode: false,
+        consume_retry_times: None,
+        batch: false,
+        broker_name: None,
+    };
+    RemotingCommand::request(request_code::SEND_MESSAGE_V2, Some(h.to_ext_fields()))
+        .with_body(vec![b'x'; body])
+}
