@@ -50,7 +50,7 @@ pub async fn handle(
         live.version.next_version();
         // Under the lock, so concurrent updates take effect in the order they were applied.
         broker.apply_live_settings(&live.settings);
-        let rendered = config::render(&live.settings.configs());
+        let rendered = live.settings.render_like_configuration();
         let path = live.file.clone().unwrap_or_else(|| {
             crate::store::metadata::config_dir(&broker.store_config.root_dir())
                 .join("broker.properties")
