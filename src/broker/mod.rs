@@ -179,14 +179,13 @@ impl Broker {
         }))
     }
 
-    /// The settings this broker runs with (GET_BROKER_CONFIG).
+    /// The settings as UPDATE_BROKER_CONFIG last left them (what GET_BROKER_CONFIG reports).
     pub fn settings(&self) -> BrokerSettings {
-        BrokerSettings {
-            broker: self.config.clone(),
-            server: self.server_config.clone(),
-            client: self.client_config.clone(),
-            store: self.store_config.clone(),
-        }
+        self.live_config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .settings
+            .clone()
     }
 
     /// `brokerPermission` as UPDATE_BROKER_CONFIG last set it (an admin can make a broker
