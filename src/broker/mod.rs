@@ -8,6 +8,7 @@ pub mod client_manager;
 pub mod config;
 pub mod consumer_filter;
 pub mod handlers;
+pub mod live_knobs;
 pub mod long_polling;
 pub mod offset_manager;
 pub mod processor;
@@ -69,6 +70,9 @@ pub struct Broker {
     /// The configuration as UPDATE_BROKER_CONFIG last changed it, with its version (Java's
     /// `Configuration`). The plain fields above keep the start-up values.
     pub live_config: std::sync::RwLock<LiveConfig>,
+    /// The keys of `live_config` that take effect at runtime, as atomics for the hot paths
+    /// (`live_knobs` lists them; everything else needs a restart).
+    pub knobs: Arc<live_knobs::LiveKnobs>,
     /// Serializes topic creation and deletion (Java's `synchronized` admin handlers).
     pub admin_lock: tokio::sync::Mutex<()>,
     /// Bound on sends in flight (`sendThreadPoolQueueCapacity`).
@@ -121,6 +125,7 @@ impl Broker {
             client: client.clone(),
             store: store.clone(),
         };
+        let knobs = Arc::new(live_knobs::LiveKnobs::new(&live_settings));
         let message_store = MessageStore::open(store.clone())?;
         let root = store.root_dir();
         let topics = TopicConfigManager::load(&broker, &root)?;
@@ -164,6 +169,7 @@ impl Broker {
                 version: DataVersion::default(),
                 file: None,
             }),
+            knobs,
             admin_lock: tokio::sync::Mutex::new(()),
             send_limiter,
             schedule,
@@ -173,25 +179,31 @@ impl Broker {
         }))
     }
 
-    /// The settings this broker runs with (GET_BROKER_CONFIG).
+    /// The settings as UPDATE_BROKER_CONFIG last left them (what GET_BROKER_CONFIG reports).
     pub fn settings(&self) -> BrokerSettings {
-        BrokerSettings {
-            broker: self.config.clone(),
-            server: self.server_config.clone(),
-            client: self.client_config.clone(),
-            store: self.store_config.clone(),
-        }
+        self.live_config
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .settings
+            .clone()
     }
 
     /// `brokerPermission` as UPDATE_BROKER_CONFIG last set it (an admin can make a broker
     /// read-only at runtime, as `mqadmin updateBrokerConfig -k brokerPermission -v 4`).
     pub fn broker_permission(&self) -> i32 {
-        self.live_config
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .settings
-            .broker
-            .broker_permission
+        self.knobs.broker_permission()
+    }
+
+    /// Makes the runtime-changeable keys of `settings` (the live configuration after
+    /// UPDATE_BROKER_CONFIG) take effect: the knobs, and the copies the topic table, the
+    /// subscription groups and the store keep.
+    pub fn apply_live_settings(&self, settings: &BrokerSettings) {
+        self.knobs.refresh(settings);
+        self.topics
+            .set_auto_create_topic_enable(settings.broker.auto_create_topic_enable);
+        self.groups
+            .set_auto_create(settings.broker.auto_create_subscription_group);
+        self.store.update_live_config(&settings.store);
     }
 
     /// The properties file UPDATE_BROKER_CONFIG persists to (Java: the `-c` file).

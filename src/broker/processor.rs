@@ -169,7 +169,7 @@ impl RequestProcessor for BrokerProcessor {
                 .groups
                 .get(&group)
                 .is_none_or(|g| g.notify_consumer_ids_changed_enable);
-            if notify_enabled && b.config.notify_consumer_ids_changed_enable {
+            if notify_enabled && b.knobs.notify_consumer_ids_changed_enable() {
                 b.notify_consumer_ids_changed(&group, members);
             }
         }

@@ -81,15 +81,16 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
         })??;
     // Long polling: the store tells the parked pulls about each dispatched message (Java's
     // NotifyMessageArrivingListener; only with longPollingEnable, else pulls wait out
-    // shortPollingTimeMills).
-    if broker.config.long_polling_enable {
-        let holds = broker.pull_holds.clone();
-        broker.store.set_message_arriving_listener(Box::new(
-            move |topic, queue_id, max_offset, tags_code, _store_timestamp| {
+    // shortPollingTimeMills). The key can change at runtime, so the listener asks each time.
+    let holds = broker.pull_holds.clone();
+    let knobs = broker.knobs.clone();
+    broker.store.set_message_arriving_listener(Box::new(
+        move |topic, queue_id, max_offset, tags_code, _store_timestamp| {
+            if knobs.long_polling_enable() {
                 holds.notify_message_arriving(topic, queue_id, max_offset, Some(tags_code));
-            },
-        ));
-    }
+            }
+        },
+    ));
     let processor = Arc::new(BrokerProcessor {
         broker: broker.clone(),
     });

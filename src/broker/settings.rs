@@ -5,8 +5,22 @@
 
 use super::config::BrokerConfig;
 use crate::config::{self, JavaConfig, NettyClientConfig, NettyServerConfig};
+use crate::java::chm_replay::ChmReplay;
 use crate::store::config::{BrokerRole, MessageStoreConfig};
+use std::collections::HashMap;
 use std::path::Path;
+
+/// String keys whose Java default is `null` (ours: empty). `namesrvAddr` is also null in Java
+/// when neither `-n` nor the environment sets it, but only a test broker runs so; we write it.
+const NULL_UNLESS_SET: &[&str] = &[
+    "storePathDLedgerCommitLog",
+    "readOnlyCommitLogStorePaths",
+    "haMasterAddress",
+    "dLegerGroup",
+    "dLegerPeers",
+    "dLegerSelfId",
+    "preferredLeaderId",
+];
 
 #[derive(Debug, Clone)]
 pub struct BrokerSettings {
@@ -86,6 +100,43 @@ impl BrokerSettings {
         [&self.broker, &self.server, &self.client, &self.store]
     }
 
+    /// Every key as Java's `Configuration` writes it (GET_BROKER_CONFIG's body and the
+    /// properties file UPDATE_BROKER_CONFIG persists): one `key=value` line each, in the
+    /// iteration order of its `Properties`, a `ConcurrentHashMap(8)` on Java 9+. Keys Java
+    /// leaves `null` while unset are left out, as Java's `object2Properties` skips nulls.
+    pub fn render_like_configuration(&self) -> String {
+        // Java: each config object becomes a Properties (its fields in declaration order),
+        // merged in turn into the Configuration's Properties; a key in two configs keeps its
+        // first place and takes the later value.
+        let mut order = ChmReplay::new(8);
+        let mut values: HashMap<&str, String> = HashMap::new();
+        for config in self.configs() {
+            let mut own = ChmReplay::new(8);
+            let mut own_values = HashMap::new();
+            for (key, value) in config.entries() {
+                if value.is_empty() && NULL_UNLESS_SET.contains(&key) {
+                    continue;
+                }
+                own.put(key);
+                own_values.insert(key, value);
+            }
+            for key in own.keys() {
+                if let Some((key, value)) = own_values.remove_entry(key) {
+                    order.put(key);
+                    values.insert(key, value);
+                }
+            }
+        }
+        let mut out = String::new();
+        for key in order.keys() {
+            out.push_str(key);
+            out.push('=');
+            out.push_str(values.get(key).map_or("", String::as_str));
+            out.push('\n');
+        }
+        out
+    }
+
     fn finish(mut self) -> Result<BrokerSettings, SettingsError> {
         for addr in self.broker.namesrv_addrs() {
             if addr
@@ -150,6 +201,54 @@ mod tests {
             (s.server.listen_port, s.store.ha_listen_port),
             (10911, 10912)
         );
+    }
+
+    /// The body of the golden GET_BROKER_CONFIG response of the master broker.
+    fn golden_get_broker_config(golden: &Path) -> String {
+        let text = std::fs::read_to_string(golden.join("frames/admin.jsonl")).unwrap();
+        let lines: Vec<crate::fastjson::Value> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| crate::fastjson::parse(l).unwrap())
+            .filter(|v| v.get("server").and_then(|s| s.as_str()) == Some("broker-master"))
+            .collect();
+        let at = lines
+            .iter()
+            .position(|v| {
+                v.get("dir").and_then(|d| d.as_str()) == Some("request")
+                    && v.get("code").and_then(|c| c.as_i64()) == Some(26)
+            })
+            .expect("a GET_BROKER_CONFIG request");
+        let response = lines[at..]
+            .iter()
+            .find(|v| v.get("dir").and_then(|d| d.as_str()) == Some("response"))
+            .expect("its response");
+        let hex = response.get("frame_hex").and_then(|h| h.as_str()).unwrap();
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let header_len = u32::from_be_bytes(bytes[4..8].try_into().unwrap()) & 0xff_ffff;
+        String::from_utf8(bytes[8 + header_len as usize..].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn configuration_text_is_byte_identical_to_java() {
+        let Some(golden) = crate::testkit::golden_or_skip("broker settings: GET_BROKER_CONFIG")
+        else {
+            return;
+        };
+        let java = golden_get_broker_config(&golden);
+        let mut s = BrokerSettings::default();
+        let warnings = config::apply(&parse(&java), &mut s.configs_mut());
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(s.render_like_configuration(), java);
+        // Unset null-default keys are left out, as Java's; set, they are written.
+        assert!(!java.contains("haMasterAddress"));
+        s.store.ha_master_address = "10.0.0.1:10912".into();
+        assert!(s
+            .render_like_configuration()
+            .contains("\nhaMasterAddress=10.0.0.1:10912\n"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::store::metadata::{
     ConfigFileError, DataVersion, StoreConfigFile, SubscriptionGroupConfig, SubscriptionGroupTable,
 };
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// `MixAll.CID_RMQ_SYS_PREFIX`: system consumer groups are created on demand even when
@@ -26,7 +27,8 @@ const SYSTEM_GROUPS: [&str; 7] = [
 pub struct SubscriptionGroupManager {
     store_root: PathBuf,
     table: RwLock<SubscriptionGroupTable>,
-    auto_create: bool,
+    /// `autoCreateSubscriptionGroup`, changeable at runtime (UPDATE_BROKER_CONFIG).
+    auto_create: AtomicBool,
 }
 
 impl SubscriptionGroupManager {
@@ -51,8 +53,13 @@ impl SubscriptionGroupManager {
         Ok(SubscriptionGroupManager {
             store_root: store_root.to_path_buf(),
             table: RwLock::new(table),
-            auto_create,
+            auto_create: AtomicBool::new(auto_create),
         })
+    }
+
+    /// UPDATE_BROKER_CONFIG `autoCreateSubscriptionGroup`.
+    pub fn set_auto_create(&self, enable: bool) {
+        self.auto_create.store(enable, Ordering::Relaxed);
     }
 
     fn read(&self) -> RwLockReadGuard<'_, SubscriptionGroupTable> {
@@ -81,7 +88,7 @@ impl SubscriptionGroupManager {
         if let Some(c) = self.get(group) {
             return Ok(Some(c));
         }
-        if !(self.auto_create || group.starts_with(SYS_GROUP_PREFIX)) {
+        if !(self.auto_create.load(Ordering::Relaxed) || group.starts_with(SYS_GROUP_PREFIX)) {
             return Ok(None);
         }
         let mut table = self.write();

@@ -13,6 +13,7 @@ use crate::store::metadata::{
     ConfigFileError, DataVersion, StoreConfigFile, TopicConfig, TopicConfigSerializeWrapper,
 };
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Queues of SCHEDULE_TOPIC_XXXX: one per delay level.
@@ -24,7 +25,8 @@ pub struct TopicConfigManager {
     /// Topics Java adds to `TopicValidator`'s system set at start-up: cluster and broker name
     /// topics, the reply topic and the trace topic, on top of the fixed ones.
     extra_system_topics: Vec<String>,
-    auto_create_topic_enable: bool,
+    /// `autoCreateTopicEnable`, changeable at runtime (UPDATE_BROKER_CONFIG).
+    auto_create_topic_enable: AtomicBool,
 }
 
 fn config(name: &str, queues: i32, perm: i32) -> TopicConfig {
@@ -83,8 +85,16 @@ impl TopicConfigManager {
             store_root: store_root.to_path_buf(),
             table: RwLock::new(wrapper),
             extra_system_topics: extra,
-            auto_create_topic_enable: broker.auto_create_topic_enable,
+            auto_create_topic_enable: AtomicBool::new(broker.auto_create_topic_enable),
         })
+    }
+
+    /// UPDATE_BROKER_CONFIG `autoCreateTopicEnable`. TBW102 is created at start-up only when
+    /// the key is on (Java's constructor), so turning it on at runtime helps only a broker
+    /// that has TBW102 (started with the key on, or TBW102 in topics.json).
+    pub fn set_auto_create_topic_enable(&self, enable: bool) {
+        self.auto_create_topic_enable
+            .store(enable, Ordering::Relaxed);
     }
 
     fn read(&self) -> RwLockReadGuard<'_, TopicConfigSerializeWrapper> {
@@ -164,17 +174,19 @@ impl TopicConfigManager {
         if let Some(existing) = table.topic_config_table.get(topic_name) {
             return Ok((Some(existing.clone()), false));
         }
-        let Some(default) = table.topic_config_table.get_mut(default_topic) else {
+        let Some(default) = table.topic_config_table.get(default_topic) else {
             tracing::warn!(
                 "create topic {topic_name}: default topic {default_topic} does not exist"
             );
             return Ok((None, false));
         };
-        if default_topic == topic::AUTO_CREATE_TOPIC_KEY_TOPIC && !self.auto_create_topic_enable {
-            // Java strips the inherit bit here, so TBW102 stops acting as a template.
-            default.perm = perm::READ | perm::WRITE;
-        }
-        if !perm::is_inherited(default.perm) {
+        // With autoCreateTopicEnable off TBW102 is no template. Java strips TBW102's inherit
+        // bit here for good, so turning the key back on at runtime would not bring
+        // auto-creation back (nor would a restart, once topics.json holds the stripped perm);
+        // we leave TBW102 as it is, so the key works both ways.
+        let refused = default_topic == topic::AUTO_CREATE_TOPIC_KEY_TOPIC
+            && !self.auto_create_topic_enable.load(Ordering::Relaxed);
+        if refused || !perm::is_inherited(default.perm) {
             tracing::warn!("create topic {topic_name}: default topic {default_topic} is not inheritable (perm {})", default.perm);
             return Ok((None, false));
         }

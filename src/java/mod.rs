@@ -2,6 +2,7 @@
 //! (tags codes, index keys, map order) and `ConcurrentHashMap` iteration order (the member
 //! order fastjson writes maps in).
 
+pub mod chm_replay;
 pub mod hash;
 pub mod hash_map;
 pub mod map;

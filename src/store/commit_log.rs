@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -291,10 +291,9 @@ pub struct CommitLog {
     flush: FlushService,
     appended: Arc<AppendNotifier>,
     file_size: usize,
-    /// `maxMessageSize`: largest body (Java's `maxMessageBodySize`).
-    max_body_size: usize,
-    /// Largest whole record: body limit + 64 KiB, as Java's encoder.
-    max_record_size: usize,
+    /// `maxMessageSize`: largest body (Java's `maxMessageBodySize`); the largest whole record
+    /// is this + 64 KiB, as Java's encoder. Changeable at runtime (`set_max_message_size`).
+    max_body_size: AtomicUsize,
     delay_levels_ms: Vec<i64>,
     check_crc_on_recover: bool,
     /// `warmMapedFileEnable`: the prefault thread populates whole files, not just 32 MiB ahead
@@ -345,6 +344,20 @@ impl std::fmt::Debug for CommitLog {
 }
 
 impl CommitLog {
+    /// `maxMessageSize` now: the largest body a put accepts.
+    pub fn max_body_size(&self) -> usize {
+        self.max_body_size.load(Ordering::Relaxed)
+    }
+
+    /// UPDATE_BROKER_CONFIG `maxMessageSize`. Java's put path adopts a new value of at least
+    /// 10 (`updateMaxMessageSize`) and keeps the old one otherwise; so do we.
+    pub fn set_max_message_size(&self, max_message_size: i32) {
+        if max_message_size >= 10 {
+            self.max_body_size
+                .store(max_message_size as usize, Ordering::Relaxed);
+        }
+    }
+
     pub fn new(config: &MessageStoreConfig, checkpoint: Option<Arc<Checkpoint>>) -> CommitLog {
         let queue = Arc::new(MappedFileQueue::new(
             config.commit_log_dir(),
@@ -363,10 +376,7 @@ impl CommitLog {
             begin_time_in_lock: std::sync::atomic::AtomicI64::new(0),
             appended: Arc::new(AppendNotifier::default()),
             file_size: config.commit_log_file_size(),
-            max_body_size,
-            max_record_size: max_body_size
-                .saturating_add(64 * 1024)
-                .min(i32::MAX as usize),
+            max_body_size: AtomicUsize::new(max_body_size),
             delay_levels_ms: config.delay_levels_ms().unwrap_or_else(|e| {
                 tracing::error!(error = %e, "bad messageDelayLevel, delay levels disabled");
                 Vec::new()
@@ -606,11 +616,15 @@ impl CommitLog {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
         let len = msg.record_len();
-        if msg.body.len() > self.max_body_size || len > self.max_record_size {
+        let max_body_size = self.max_body_size();
+        let max_record_size = max_body_size
+            .saturating_add(64 * 1024)
+            .min(i32::MAX as usize);
+        if msg.body.len() > max_body_size || len > max_record_size {
             tracing::warn!(
                 total = len,
                 body = msg.body.len(),
-                max = self.max_body_size,
+                max = max_body_size,
                 "message size exceeded"
             );
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
@@ -714,7 +728,7 @@ impl CommitLog {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
         batch.apply_host_flags();
-        if batch.topic.len() > i8::MAX as usize || batch.body.len() > self.max_body_size {
+        if batch.topic.len() > i8::MAX as usize || batch.body.len() > self.max_body_size() {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
         let parsed = match BatchMessages::parse(&batch.body) {

@@ -17,7 +17,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -200,6 +200,11 @@ struct Housekeeping {
 /// The message store.
 pub struct MessageStore {
     config: MessageStoreConfig,
+    /// The config as UPDATE_BROKER_CONFIG last set it. Only the retention pass reads it
+    /// (fileReservedTime, deleteWhen, diskMaxUsedSpaceRatio, cleanFileForciblyEnable,
+    /// deleteCommitLogFilesInterval, cleanResourceInterval), and `maxMessageSize` goes to the
+    /// CommitLog; every other key takes effect at the next start.
+    live_config: RwLock<MessageStoreConfig>,
     commit_log: Arc<CommitLog>,
     logics: Arc<Logics>,
     checkpoint: Arc<Checkpoint>,
@@ -325,6 +330,7 @@ impl MessageStore {
         );
 
         let store = Arc::new(MessageStore {
+            live_config: RwLock::new(config.clone()),
             config,
             commit_log,
             logics,
@@ -453,6 +459,23 @@ impl MessageStore {
         &self.config
     }
 
+    /// The config with UPDATE_BROKER_CONFIG's changes (see `live_config` field).
+    pub fn live_config(&self) -> MessageStoreConfig {
+        self.read_live_config().clone()
+    }
+
+    fn read_live_config(&self) -> std::sync::RwLockReadGuard<'_, MessageStoreConfig> {
+        self.live_config.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// UPDATE_BROKER_CONFIG: the retention pass uses `config`'s values from its next run, the
+    /// CommitLog its `maxMessageSize` from the next put.
+    pub fn update_live_config(&self, config: &MessageStoreConfig) {
+        self.commit_log
+            .set_max_message_size(config.max_message_size);
+        *self.live_config.write().unwrap_or_else(|p| p.into_inner()) = config.clone();
+    }
+
     pub fn commit_log(&self) -> &Arc<CommitLog> {
         &self.commit_log
     }
@@ -558,7 +581,7 @@ impl MessageStore {
             return PutMessageResult::failed(status);
         }
         if batch.topic.encode_utf16().count() > i8::MAX as usize
-            || batch.body.len() > self.config.max_message_size.max(0) as usize
+            || batch.body.len() > self.commit_log.max_body_size()
         {
             return PutMessageResult::failed(PutMessageStatus::MessageIllegal);
         }
@@ -991,7 +1014,8 @@ impl MessageStore {
     fn housekeeping_step(&self, state: &mut Housekeeping) {
         let c = &self.config;
         let thorough = Duration::from_millis(c.flush_consume_queue_thorough_interval.max(0) as u64);
-        let clean_interval = Duration::from_millis(c.clean_resource_interval.max(1) as u64);
+        let clean_interval =
+            Duration::from_millis(self.read_live_config().clean_resource_interval.max(1) as u64);
         let mut least = c.flush_consume_queue_least_pages.max(0) as usize;
         if state.last_thorough.elapsed() >= thorough {
             state.last_thorough = Instant::now();
@@ -1004,8 +1028,10 @@ impl MessageStore {
         }
         if state.last_clean.elapsed() >= clean_interval {
             state.last_clean = Instant::now();
+            // A copy: the pass may sleep between deletions, an update must not wait for it.
+            let live = self.live_config();
             self.clean_commit_log
-                .run_once(c, &self.commit_log, &self.running_flags);
+                .run_once(&live, &self.commit_log, &self.running_flags);
             // ConsumeQueue/IndexFile cleanup follows the CommitLog minimum.
             let min_phy = self.commit_log.min_offset();
             if min_phy > state.last_min_phy {

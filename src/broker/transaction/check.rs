@@ -193,7 +193,7 @@ fn put_ok(broker: &Broker, msg: MessageExtBrokerInner) -> bool {
 
 /// Java `needSkip`: born longer ago than the store keeps files.
 fn need_skip(broker: &Broker, msg: &StoredMessage, now: i64) -> bool {
-    now - msg.born_timestamp > broker.store_config.file_reserved_time as i64 * 3600 * 1000
+    now - msg.born_timestamp > broker.knobs.file_reserved_time() as i64 * 3600 * 1000
 }
 
 /// Java `resolveDiscardMsg`: park the message in TRANS_CHECK_MAX_TIME_TOPIC.

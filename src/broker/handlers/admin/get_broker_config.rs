@@ -1,4 +1,4 @@
-//! GET_BROKER_CONFIG (26): every key of the four configs as `key=value` lines (Java
+//! GET_BROKER_CONFIG (26): every key of the four configs as `key=value` lines in Java's order (Java
 //! `Configuration.getAllConfigsFormatString`), and the config DataVersion in the header.
 
 use crate::broker::Broker;
@@ -15,7 +15,7 @@ pub async fn handle(
     let (text, version) = {
         let live = broker.live_config.read().unwrap_or_else(|p| p.into_inner());
         (
-            crate::config::render(&live.settings.configs()),
+            live.settings.render_like_configuration(),
             fastjson::encode_compact(&live.version),
         )
     };

@@ -2,6 +2,8 @@
 //! configuration (unknown keys are ignored, as Java's `mergeIfExist`), the config DataVersion
 //! moves on, and all configs are written to the broker's properties file (Java
 //! `Configuration.update` + `persist`). A changed `brokerPermission` is re-registered at once.
+//! The keys listed in `broker::live_knobs` take effect at once; every other key is reported
+//! by GET_BROKER_CONFIG and persisted but takes effect at the next start.
 
 use crate::broker::Broker;
 use crate::config;
@@ -46,7 +48,9 @@ pub async fn handle(
             tracing::warn!("updateBrokerConfig: {w}");
         }
         live.version.next_version();
-        let rendered = config::render(&live.settings.configs());
+        // Under the lock, so concurrent updates take effect in the order they were applied.
+        broker.apply_live_settings(&live.settings);
+        let rendered = live.settings.render_like_configuration();
         let path = live.file.clone().unwrap_or_else(|| {
             crate::store::metadata::config_dir(&broker.store_config.root_dir())
                 .join("broker.properties")

@@ -69,7 +69,7 @@ pub async fn handle(
                 consumer.group_name,
                 members.len()
             );
-            if notify_enabled && broker.config.notify_consumer_ids_changed_enable {
+            if notify_enabled && broker.knobs.notify_consumer_ids_changed_enable() {
                 broker.notify_consumer_ids_changed(&consumer.group_name, members);
             }
         }

@@ -23,7 +23,7 @@ pub async fn handle(
             .get(group)
             .is_none_or(|g| g.notify_consumer_ids_changed_enable);
         if let Some(members) = broker.clients.unregister_consumer(group, conn.id()) {
-            if notify_enabled && broker.config.notify_consumer_ids_changed_enable {
+            if notify_enabled && broker.knobs.notify_consumer_ids_changed_enable() {
                 broker.notify_consumer_ids_changed(group, members);
             }
         }

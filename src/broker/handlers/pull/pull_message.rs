@@ -105,7 +105,7 @@ pub async fn handle(
     };
     // A slave's store reports no arrivals (as Java's): re-check every 5 s like Java's
     // PullRequestHoldService. Without long polling nothing wakes a pull early either.
-    let recheck = (broker.config.long_polling_enable
+    let recheck = (broker.knobs.long_polling_enable()
         && broker.store_config.broker_role == BrokerRole::Slave)
         .then_some(SLAVE_RECHECK);
     let store = broker.store.clone();
@@ -149,7 +149,7 @@ async fn process(
     allow_suspend: bool,
 ) -> Result<Pulled, RemotingCommand> {
     use response_code as rc;
-    if !perm::is_readable(broker.config.broker_permission) {
+    if !perm::is_readable(broker.knobs.broker_permission()) {
         return Err(refuse(
             request,
             rc::NO_PERMISSION,
@@ -364,7 +364,7 @@ async fn process(
         }
     };
     // Java sets the id from the slow-consumer hint, then overrides it by slaveReadEnable.
-    let mut suggest = if !broker.config.slave_read_enable {
+    let mut suggest = if !broker.knobs.slave_read_enable() {
         MASTER_ID
     } else if read.suggest_pulling_from_slave {
         group_config.which_broker_when_consume_slowly
@@ -413,7 +413,7 @@ async fn process(
         response.body = read.body;
     }
     let park = (code == rc::PULL_NOT_FOUND && allow_suspend && has_suspend).then(|| {
-        let millis = if broker.config.long_polling_enable {
+        let millis = if broker.knobs.long_polling_enable() {
             header.suspend_timeout_millis
         } else {
             broker.config.short_polling_time_mills

@@ -24,7 +24,7 @@ pub async fn handle(
     // A unique-key lookup ignores the client's maxNum for the broker's default (Java): several
     // records can share a unique key (retries, resends), the client wants them all.
     let max_num = if request.ext(UNIQUE_MSG_QUERY_FLAG) == Some("true") {
-        broker.store_config.default_query_max_num
+        broker.knobs.default_query_max_num()
     } else {
         header.max_num
     };

@@ -102,7 +102,7 @@ pub async fn handle(
         broker
             .stats
             .record_put_result(&header.topic, &result, started.elapsed());
-        let (_, _, stored) = put_status_response(result.status);
+        let (_, _, stored) = put_status_response(result.status, broker.knobs.max_message_size());
         match (&result.append, stored) {
             (Some(append), true) => write_header(
                 &mut response,

@@ -44,7 +44,7 @@ async fn process(broker: &Broker, request: &RemotingCommand) -> RemotingCommand 
         }
         Err(e) => return respond(response_code::SYSTEM_ERROR, Some(e.to_string())),
     };
-    if !perm::is_writeable(broker.config.broker_permission) {
+    if !perm::is_writeable(broker.knobs.broker_permission()) {
         return respond(
             response_code::NO_PERMISSION,
             Some(format!(

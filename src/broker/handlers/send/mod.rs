@@ -163,7 +163,7 @@ pub fn msg_check(
             format!("broker unable to service, until {start}"),
         ));
     }
-    if !perm::is_writeable(broker.config.broker_permission)
+    if !perm::is_writeable(broker.knobs.broker_permission())
         && broker.topics.is_order_topic(send.topic)
     {
         return Err(fail(
@@ -286,7 +286,11 @@ pub async fn put_messages(broker: &Broker, batch: MessageExtBatch) -> PutMessage
 
 /// Java `handlePutMessageResult`: the response code and remark for a store status, and whether
 /// the message counts as sent (then the response carries the send header and no remark).
-pub fn put_status_response(status: PutMessageStatus) -> (i32, Option<String>, bool) {
+/// `max_message_size` is the current `maxMessageSize`, which the MESSAGE_ILLEGAL remark quotes.
+pub fn put_status_response(
+    status: PutMessageStatus,
+    max_message_size: i32,
+) -> (i32, Option<String>, bool) {
     use PutMessageStatus::*;
     match status {
         PutOk => (response_code::SUCCESS, None, true),
@@ -300,7 +304,7 @@ pub fn put_status_response(status: PutMessageStatus) -> (i32, Option<String>, bo
         ),
         MessageIllegal | PropertiesSizeExceeded => (
             response_code::MESSAGE_ILLEGAL,
-            Some("the message is illegal, maybe msg body or properties length not matched. msg body length limit 128k, msg properties length limit 32k.".into()),
+            Some(format!("the message is illegal, maybe msg body or properties length not matched. msg body length limit {max_message_size}B, msg properties length limit 32KB.")),
             false,
         ),
         ServiceNotAvailable => (
@@ -404,17 +408,21 @@ mod tests {
             ),
         ];
         for (status, code, sent) in expect {
-            let (c, remark, s) = put_status_response(status);
+            let (c, remark, s) = put_status_response(status, 1024);
             assert_eq!((c, s), (code, sent), "{status:?}");
             assert_eq!(remark.is_none(), sent, "{status:?}");
         }
         assert_eq!(
-            put_status_response(OsPageCacheBusy).1.as_deref(),
+            put_status_response(OsPageCacheBusy, 1024).1.as_deref(),
             Some("[PC_SYNCHRONIZED]broker busy, start flow control for a while")
         );
         assert_eq!(
-            put_status_response(UnknownError).1.as_deref(),
+            put_status_response(UnknownError, 1024).1.as_deref(),
             Some("UNKNOWN_ERROR")
+        );
+        assert_eq!(
+            put_status_response(MessageIllegal, 1024).1.as_deref(),
+            Some("the message is illegal, maybe msg body or properties length not matched. msg body length limit 1024B, msg properties length limit 32KB.")
         );
     }
 }

@@ -184,7 +184,7 @@ async fn send_one(
         props.insert(property::WAIT_STORE_MSG_OK, w);
     }
     if prepared {
-        if broker.config.reject_transaction_message {
+        if broker.knobs.reject_transaction_message() {
             return send_response(
                 broker,
                 request,
@@ -287,7 +287,7 @@ fn put_result_response(
     result: &PutMessageResult,
     queue_id: i32,
 ) -> RemotingCommand {
-    let (code, remark, sent) = put_status_response(result.status);
+    let (code, remark, sent) = put_status_response(result.status, broker.knobs.max_message_size());
     let mut response = send_response(broker, request, code, remark);
     if let (true, Some(append)) = (sent, &result.append) {
         let header = SendMessageResponseHeader {

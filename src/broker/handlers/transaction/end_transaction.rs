@@ -131,7 +131,7 @@ fn final_put_response(broker: &Broker, status: PutMessageStatus) -> (i32, Option
             response_code::MESSAGE_ILLEGAL,
             Some(format!(
                 "The message is illegal, maybe msg body or properties length not matched. msg body length limit {}B, msg properties length limit 32KB.",
-                broker.store_config.max_message_size
+                broker.knobs.max_message_size()
             )),
         ),
         S::ServiceNotAvailable => (
