@@ -12,6 +12,13 @@
 //! Pull: the binding's PullConsumer pulls every queue from offset 0 to its end: every message
 //! exactly once, queue offsets contiguous, per key in order, bodies intact.
 //! Prints SKIP when the client cannot be installed here.
+//!
+//! What this cannot catch: a broker that grants every lock (checked by running the scenario on a
+//! broker with `rocketmq.broker.rebalance.lockMaxLiveTime=-1`: it still passes). librocketmq
+//! unlocks a queue the moment its rebalance takes it away, before the other client asks, so the
+//! broker's refusals never come into play here; `tests/broker_orderly_lock.rs` covers those
+//! semantics. Nor is librocketmq's own unlock-while-consuming (the script's `--stall`, doc there)
+//! asserted: that is the client's behaviour, not the broker's.
 
 mod interop_support;
 mod support;

@@ -20,6 +20,13 @@ start/end time (one monotonic clock, both clients live in this process). Checked
     (`concurrent_queue_violations`: the broker's queue lock is what guarantees it);
   - duplicates (a message seen more than once, allowed after the rebalance: c2 starts a queue at
     the offset c1 last committed) are counted, not failed.
+--stall S (not used by the test): c1's first call on a queue c2 is about to take sleeps S
+seconds. Measured with S=3: c2 consumes that queue while c1's call is still running (~90
+concurrent calls), with ferrocket's lock working as Java's: librocketmq 2.0 (rocketmq 0.4.4)
+sends UNLOCK_BATCH_MQ for a queue the rebalance took away at once, without waiting for the
+listener call in flight (Java's client waits for the queue's consume lock and otherwise keeps the
+broker lock), and c2's LOCK_BATCH_MQ, arriving after that unlock, rightly succeeds (client log:
+"unlock success ... queueId=3" 0.7 ms before "lock success ... queueId=3"). A client property.
 Pull part: the binding's PullConsumer fetches the topic's queues (FetchSubscriptionMessageQueues)
 and pulls each from offset 0 until NO_NEW_MSG; every message must come back once, in queue
 offset order, with its body intact and per key in sequence order.
@@ -55,6 +62,10 @@ class Log:
         self.lock = threading.Lock()
         self.calls = []
         self.warmups = 0
+        self.stall_after = None  # monotonic time after which the next call stalls
+        self.stall = 0.0
+        self.stall_queue = None
+        self.stalled = None  # (queue_id, start) of the stalled call
 
     def __call__(self, msg):
         start = time.monotonic()
@@ -66,7 +77,19 @@ class Log:
             return
         key, seq = int(key), int(seq)
         ok = text(msg.body) == expected_body(key, seq)
-        if self.delay:
+        stall = False
+        with self.lock:
+            if (
+                self.stall_after is not None
+                and start > self.stall_after
+                and self.stalled is None
+                and msg.queue_id == self.stall_queue
+            ):
+                self.stalled = (msg.queue_id, start)
+                stall = True
+        if stall:
+            time.sleep(self.stall)
+        elif self.delay:
             time.sleep(self.delay)  # widen the calls so a concurrent call would overlap
         end = time.monotonic()
         with self.lock:
@@ -237,6 +260,9 @@ def main():
     ap.add_argument("--send-seconds", type=float, default=12.0, help="spread the sends over this long")
     ap.add_argument("--delay", type=float, default=0.002, help="seconds each listener call takes")
     ap.add_argument("--timeout", type=float, default=90.0)
+    ap.add_argument("--stall", type=float, default=0.0,
+                    help="c1's first call on --stall-queue just before c2 starts takes this long (see the module doc)")
+    ap.add_argument("--stall-queue", type=int, default=3, help="the queue whose call stalls (one c2 takes over)")
     ap.add_argument("--keep-c1", action="store_true", help="do not shut c1 down at two thirds")
     args = ap.parse_args()
     topic, keys = args.topic, args.keys
@@ -254,6 +280,8 @@ def main():
 
     group = "orderly_group_" + topic
     logs = [Log("c1", args.delay), Log("c2", args.delay)]
+    logs[0].stall = args.stall
+    logs[0].stall_queue = args.stall_queue
     consumers = [orderly_consumer(group, topic, args.namesrv, logs[0], "c1")]
     time.sleep(2)
 
@@ -264,6 +292,9 @@ def main():
     c1_stopped_mono = None
     pause = args.send_seconds / max(total, 1)
     for i in range(total):
+        if i == total // 3 - 2 * keys:
+            # c1 is inside a (long) call on a queue c2 is about to be given.
+            logs[0].stall_after = time.monotonic()
         if i == total // 3:
             consumers.append(orderly_consumer(group, topic, args.namesrv, logs[1], "c2"))
             c2_started_at = i
@@ -317,6 +348,7 @@ def main():
         "send_error_count": len(errors),
         "c2_started_after": c2_started_at,
         "c1_stopped_after": c1_stopped_at,
+        "c1_stalled_queue": logs[0].stalled[0] if logs[0].stalled else None,
         "send_seconds": round(send_seconds, 3),
         "consume_seconds": round(consume_seconds, 3),
         "orderly": orderly,
