@@ -13,20 +13,120 @@
 //! exactly once, queue offsets contiguous, per key in order, bodies intact.
 //! Prints SKIP when the client cannot be installed here.
 //!
-//! What this cannot catch: a broker that grants every lock (checked by running the scenario on a
-//! broker with `rocketmq.broker.rebalance.lockMaxLiveTime=-1`: it still passes). librocketmq
-//! unlocks a queue the moment its rebalance takes it away, before the other client asks, so the
-//! broker's refusals never come into play here; `tests/broker_orderly_lock.rs` covers those
-//! semantics. Nor is librocketmq's own unlock-while-consuming (the script's `--stall`, doc there)
-//! asserted: that is the client's behaviour, not the broker's.
+//! The broker's refusals: librocketmq unlocks a queue the moment its rebalance takes it away,
+//! before the other client asks, so between c1 and c2 a broker granting every lock would go
+//! unnoticed (checked: with `rocketmq.broker.rebalance.lockMaxLiveTime=-1` the checks above still
+//! pass). So this test itself holds queue 0's lock for the group (LOCK_BATCH_MQ as another client)
+//! for the first seconds and asserts no C++ consumer consumed queue 0 before its UNLOCK_BATCH_MQ;
+//! that assertion fails against a broker that grants every lock.
+//! Not asserted: librocketmq's own unlock-while-consuming (the script's `--stall`, doc there), a
+//! property of the client, not of the broker.
 
 mod interop_support;
 mod support;
 
+use ferrocket::protocol::body::{
+    decode_body, encode_body, LockBatchRequestBody, LockBatchResponseBody, MessageQueue,
+    TopicRouteData, UnlockBatchRequestBody,
+};
+use ferrocket::protocol::header::namesrv::GetRouteInfoRequestHeader;
+use ferrocket::protocol::CommandHeader;
+use ferrocket::remoting::{
+    request_code, response_code, ClientConfig, RemotingClient, RemotingCommand,
+};
 use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const MESSAGES: u64 = 2000;
 const KEYS: u64 = 8;
+const TOPIC: &str = "InteropCppOrderly";
+/// The script's consumer group for TOPIC.
+const GROUP: &str = "orderly_group_InteropCppOrderly";
+/// How long the test holds queue 0's lock after starting the script.
+const HOLD: Duration = Duration::from_secs(10);
+const T: Duration = Duration::from_secs(10);
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// The broker's name and address, from the NameServer's route of TBW102 (quickstart's one broker).
+async fn broker_of(client: &RemotingClient, namesrv: &str) -> (String, String) {
+    let header = GetRouteInfoRequestHeader {
+        topic: "TBW102".into(),
+        accept_standard_json_only: None,
+    };
+    // The broker registers itself right after it prints its boot line: ask again until then.
+    let mut resp = None;
+    for _ in 0..100 {
+        let req = RemotingCommand::request(
+            request_code::GET_ROUTEINFO_BY_TOPIC,
+            Some(header.to_ext_fields()),
+        );
+        let r = client.invoke(namesrv, req, T).await.expect("route query");
+        if r.code == response_code::SUCCESS {
+            resp = Some(r);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let resp = resp.expect("TBW102 routed within 10 s");
+    let route: TopicRouteData =
+        decode_body(resp.body.as_deref().unwrap_or_default()).expect("route body");
+    let broker = route.broker_datas.first().expect("one broker");
+    let addr = broker.select_broker_addr().expect("broker address");
+    (broker.broker_name.clone(), addr.to_string())
+}
+
+/// Another "client" of the group locks queue 0 of TOPIC (before the C++ consumers exist), keeps
+/// it for HOLD, then unlocks it. Returns the wall-clock time (ms) just before the unlock.
+fn hold_queue_0(namesrv: String, locked: std::sync::mpsc::Sender<()>) -> u64 {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let client = RemotingClient::new(ClientConfig::default());
+        let (broker_name, addr) = broker_of(&client, &namesrv).await;
+        let mq = MessageQueue {
+            topic: TOPIC.into(),
+            broker_name,
+            queue_id: 0,
+        };
+        let lock = LockBatchRequestBody {
+            consumer_group: GROUP.into(),
+            client_id: "127.0.0.1@lock-holder-test".into(),
+            mq_set: vec![mq.clone()],
+        };
+        let req = RemotingCommand::request(request_code::LOCK_BATCH_MQ, None)
+            .with_body(encode_body(&lock));
+        let resp = client.invoke(&addr, req, T).await.expect("LOCK_BATCH_MQ");
+        assert_eq!(resp.code, response_code::SUCCESS);
+        let answer: LockBatchResponseBody =
+            decode_body(resp.body.as_deref().unwrap_or_default()).expect("lock answer");
+        assert_eq!(
+            answer.lock_ok_mq_set,
+            vec![mq.clone()],
+            "the test holds queue 0"
+        );
+        let _ = locked.send(());
+        tokio::time::sleep(HOLD).await;
+        let unlocked_at = now_ms();
+        let unlock = UnlockBatchRequestBody {
+            consumer_group: GROUP.into(),
+            client_id: lock.client_id.clone(),
+            mq_set: vec![mq],
+        };
+        let req = RemotingCommand::request(request_code::UNLOCK_BATCH_MQ, None)
+            .with_body(encode_body(&unlock));
+        let resp = client.invoke(&addr, req, T).await.expect("UNLOCK_BATCH_MQ");
+        assert_eq!(resp.code, response_code::SUCCESS);
+        client.shutdown();
+        unlocked_at
+    })
+}
 
 #[test]
 fn cpp_client_orderly_consumers_and_pull_consumer() {
@@ -39,12 +139,18 @@ fn cpp_client_orderly_consumers_and_pull_consumer() {
     };
     let mut qs = interop_support::start_quickstart("interop-cpp-orderly");
     let started = std::time::Instant::now();
+    let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+    let namesrv = qs.namesrv.clone();
+    let holder = std::thread::spawn(move || hold_queue_0(namesrv, locked_tx));
+    locked_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the test locked queue 0");
     let out = Command::new(&python)
         .arg(format!(
             "{}/interop/cpp/orderly_pull.py",
             env!("CARGO_MANIFEST_DIR")
         ))
-        .args(["--namesrv", &qs.namesrv, "--topic", "InteropCppOrderly"])
+        .args(["--namesrv", &qs.namesrv, "--topic", TOPIC])
         .args(["--messages", &MESSAGES.to_string()])
         .args(["--keys", &KEYS.to_string()])
         .args(["--timeout", "60"])
@@ -52,8 +158,16 @@ fn cpp_client_orderly_consumers_and_pull_consumer() {
         .env("HOME", qs.store.path())
         .output()
         .expect("run the orderly/pull scenario");
+    let unlocked_at = holder.join().expect("lock holder");
     let summary = qs.summary(&out);
     println!("C++ client orderly/pull summary: {summary}");
+    let first_on_0 = summary["orderly"]["first_call_ms"]["0"]
+        .as_u64()
+        .expect("queue 0 consumed");
+    assert!(
+        first_on_0 >= unlocked_at,
+        "queue 0 consumed at {first_on_0} ms while the test held its lock (unlocked at {unlocked_at} ms): {summary}"
+    );
 
     assert_eq!(summary["messages"], MESSAGES, "{summary}");
     assert_eq!(summary["send_error_count"], 0, "{summary}");
@@ -88,11 +202,12 @@ fn cpp_client_orderly_consumers_and_pull_consumer() {
         orderly["concurrent_queue_violations"], 0,
         "no queue consumed by both consumers at once: {summary}"
     );
-    // The rebalances happened: c2 took over queues c1 had consumed (all of them once c1 left),
-    // and c1 consumed nothing after its shutdown.
-    assert_eq!(
-        orderly["queues_consumed_by_both"], 4,
-        "every queue changed hands: {summary}"
+    // The rebalances happened: c2 took over queues c1 had consumed (all of them once c1 left;
+    // queue 0, locked by the test at first, may have been c2's only), and c1 consumed nothing
+    // after its shutdown.
+    assert!(
+        orderly["queues_consumed_by_both"].as_u64() >= Some(3),
+        "queues changed hands: {summary}"
     );
     assert_eq!(orderly["c1_calls_after_shutdown"], 0, "{summary}");
     assert_eq!(

@@ -27,6 +27,8 @@ sends UNLOCK_BATCH_MQ for a queue the rebalance took away at once, without waiti
 listener call in flight (Java's client waits for the queue's consume lock and otherwise keeps the
 broker lock), and c2's LOCK_BATCH_MQ, arriving after that unlock, rightly succeeds (client log:
 "unlock success ... queueId=3" 0.7 ms before "lock success ... queueId=3"). A client property.
+`first_call_ms`: per queue, the wall-clock time (ms) of the first listener call on it (the test
+holds one queue's lock itself for a while and checks nobody consumed it before its unlock).
 Pull part: the binding's PullConsumer fetches the topic's queues (FetchSubscriptionMessageQueues)
 and pulls each from offset 0 until NO_NEW_MSG; every message must come back once, in queue
 offset order, with its body intact and per key in sequence order.
@@ -61,6 +63,7 @@ class Log:
         self.delay = delay
         self.lock = threading.Lock()
         self.calls = []
+        self.first_call_ms = {}  # queue id -> wall-clock ms of the first call on it
         self.warmups = 0
         self.stall_after = None  # monotonic time after which the next call stalls
         self.stall = 0.0
@@ -69,6 +72,7 @@ class Log:
 
     def __call__(self, msg):
         start = time.monotonic()
+        wall_ms = int(time.time() * 1000)
         key = text(msg.get_property("okey"))
         seq = text(msg.get_property("oseq"))
         if key is None or seq is None or not key.isdigit() or not seq.isdigit():
@@ -80,7 +84,8 @@ class Log:
         stall = False
         with self.lock:
             if (
-                self.stall_after is not None
+                self.stall > 0
+                and self.stall_after is not None
                 and start > self.stall_after
                 and self.stalled is None
                 and msg.queue_id == self.stall_queue
@@ -94,6 +99,7 @@ class Log:
         end = time.monotonic()
         with self.lock:
             self.calls.append((start, end, msg.queue_id, msg.queue_offset, key, seq, ok))
+            self.first_call_ms.setdefault(msg.queue_id, wall_ms)
 
     def snapshot(self):
         with self.lock:
@@ -174,7 +180,13 @@ def analyse(logs, keys, per_key):
                     if len(concurrent_samples) < 10:
                         concurrent_samples.append({"queue": qid, "start": start, "other_end": other_end})
             latest_end[who] = max(latest_end.get(who, 0.0), end)
+    first_call_ms = {}
+    for log in logs:
+        with log.lock:
+            for qid, ms in log.first_call_ms.items():
+                first_call_ms[qid] = min(ms, first_call_ms.get(qid, ms))
     return {
+        "first_call_ms": {str(q): ms for q, ms in sorted(first_call_ms.items())},
         "consumers": out,
         "unique": len(seen),
         "deliveries": sum(seen.values()),
