@@ -263,6 +263,36 @@ def pull_all(namesrv, group, topic, keys, per_key):
     return result
 
 
+def wait_for_route(namesrv, topic, timeout=15.0):
+    """Waits until the NameServer routes the topic the warm-up send just auto-created.
+
+    ferrocket registers a new topic with the NameServer in the background after the send that
+    created it has been answered (Java sends that REGISTER_BROKER, oneway, before answering), so a
+    consumer started right away can find no route: librocketmq then neither rebalances nor sends
+    heartbeats to the broker until its 20 s / 30 s timers (seen: c1 consumed nothing and c2 took
+    every queue)."""
+    probe = PullConsumer("route_probe_" + topic)
+    probe.set_namesrv_addr(namesrv)
+    probe.start()
+    try:
+        deadline = time.time() + timeout
+        while True:
+            mqs = ctypes.POINTER(_CMessageQueue)()
+            size = ctypes.c_int()
+            try:
+                ffi_check(dll.FetchSubscriptionMessageQueues(probe._handle, topic.encode(), ctypes.pointer(mqs), ctypes.pointer(size)))
+                dll.ReleaseSubscriptionMessageQueue(mqs)
+                if size.value > 0:
+                    return
+            except Exception:  # noqa: BLE001 - no route yet
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("no route for %s after %.0f s" % (topic, timeout))
+            time.sleep(0.1)
+    finally:
+        probe.shutdown()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--namesrv", required=True)
@@ -289,6 +319,7 @@ def main():
     warm = Message(topic)
     warm.set_body("warmup")
     producer.send_sync(warm)
+    wait_for_route(args.namesrv, topic)
 
     group = "orderly_group_" + topic
     logs = [Log("c1", args.delay), Log("c2", args.delay)]
