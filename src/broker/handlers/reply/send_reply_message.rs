@@ -51,7 +51,7 @@ pub async fn handle(
         queue_id: header.queue_id,
         unit_mode: header.unit_mode,
     };
-    let config = match msg_check(broker, conn, &request, &check) {
+    let config = match msg_check(broker, conn, &request, &check).await {
         Ok(c) => c,
         Err(response) => return Some(response),
     };

@@ -148,8 +148,12 @@ pub struct CheckedSend<'a> {
 
 /// Java `AbstractSendMessageProcessor.msgCheck` (plus `preSend`'s start-time gate): the topic's
 /// config, auto-created from the default topic if needed, or the response refusing the send.
+///
+/// A topic created here is registered with the NameServers (oneway) before the send is
+/// answered, as Java's `createTopicInSendMessageMethod` does: a client that routes the topic
+/// right after its first send then finds it.
 #[allow(clippy::result_large_err)]
-pub fn msg_check(
+pub async fn msg_check(
     broker: &Broker,
     conn: &Connection,
     request: &RemotingCommand,
@@ -185,16 +189,23 @@ pub fn msg_check(
     }
     let config = match broker.topics.get(send.topic) {
         Some(c) => c,
-        None => create_on_send(broker, conn, send).map_err(|remark| match remark {
-            Some(r) => fail(response_code::SYSTEM_ERROR, r),
-            None => fail(
-                response_code::TOPIC_NOT_EXIST,
-                format!(
-                    "topic[{}] not exist, apply first please!{FAQ_SUGGESTION}",
-                    send.topic
-                ),
-            ),
-        })?,
+        None => {
+            let (config, created) =
+                create_on_send(broker, conn, send).map_err(|remark| match remark {
+                    Some(r) => fail(response_code::SYSTEM_ERROR, r),
+                    None => fail(
+                        response_code::TOPIC_NOT_EXIST,
+                        format!(
+                            "topic[{}] not exist, apply first please!{FAQ_SUGGESTION}",
+                            send.topic
+                        ),
+                    ),
+                })?;
+            if created {
+                crate::broker::registration::register_all(broker, true).await;
+            }
+            config
+        }
     };
     let valid = config.write_queue_nums.max(config.read_queue_nums);
     if send.queue_id >= valid {
@@ -212,12 +223,12 @@ pub fn msg_check(
 
 /// Auto-creation on the first send (`createTopicInSendMessageMethod`, then for a retry topic
 /// `createTopicInSendMessageBackMethod`). `Err(None)` when the topic cannot be created;
-/// `Err(Some(remark))` when writing topics.json failed.
+/// `Err(Some(remark))` when writing topics.json failed. The flag says whether the topic is new.
 fn create_on_send(
     broker: &Broker,
     conn: &Connection,
     send: &CheckedSend<'_>,
-) -> Result<TopicConfig, Option<String>> {
+) -> Result<(TopicConfig, bool), Option<String>> {
     let is_retry = send.topic.starts_with(topic::RETRY_GROUP_TOPIC_PREFIX);
     let sys_flag = match (send.unit_mode, is_retry) {
         (false, _) => 0,
@@ -246,10 +257,7 @@ fn create_on_send(
             .map_err(|e| Some(e.to_string()))?,
         (None, _) => return Err(None),
     };
-    if new {
-        broker.register_with_namesrvs_soon();
-    }
-    Ok(config)
+    Ok((config, new))
 }
 
 /// Stores one message: inline when the put is a memory copy (ASYNC_FLUSH, or the producer does

@@ -65,7 +65,7 @@ async fn process(broker: &Broker, conn: &Connection, request: &RemotingCommand) 
         queue_id: header.queue_id,
         unit_mode: header.unit_mode,
     };
-    let config = match msg_check(broker, conn, request, &check) {
+    let config = match msg_check(broker, conn, request, &check).await {
         Ok(c) => c,
         Err(response) => return response,
     };
