@@ -1,9 +1,7 @@
 //! Dispatch of broker requests by code. Codes the broker does not serve get Java's
 //! REQUEST_CODE_NOT_SUPPORTED answer.
 
-use super::handlers::{
-    acl, admin, client, offset, orderly, pull, query, reply, send, transaction,
-};
+use super::handlers::{acl, admin, client, offset, orderly, pull, query, reply, send, transaction};
 use super::Broker;
 use crate::remoting::{request_code as code, Connection, RemotingCommand, RequestProcessor};
 use std::sync::Arc;
