@@ -8,6 +8,7 @@ pub mod bench;
 pub mod broker;
 pub mod config;
 pub mod fastjson;
+pub mod filter;
 pub mod ha;
 pub mod java;
 pub mod namesrv;

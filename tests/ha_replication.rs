@@ -344,3 +344,93 @@ async fn a_report_beyond_what_was_sent_releases_nothing() {
     drop(fake);
     master.shutdown().await;
 }
+
+/// Java's slave check: a transfer that does not start where the slave's CommitLog ends closes
+/// the connection; the slave reconnects and asks again from its real end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slave_drops_a_master_sending_from_the_wrong_offset_and_reconnects() {
+    use ferrocket::ha::wire::TransferHeader;
+    use tokio::io::AsyncReadExt;
+    let dir = TempDir::new("ha-wrong-offset");
+    let fake = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let slave = start_slave(
+        &dir.path().join("s"),
+        &fake.local_addr().unwrap().to_string(),
+    )
+    .await;
+    let accept = || async {
+        let (mut conn, _) = tokio::time::timeout(Duration::from_secs(10), fake.accept())
+            .await
+            .expect("the slave connects")
+            .unwrap();
+        let mut word = [0u8; 8];
+        conn.read_exact(&mut word).await.unwrap();
+        (conn, i64::from_be_bytes(word))
+    };
+    let (mut conn, first) = accept().await;
+    assert_eq!(first, 0);
+    // Some bytes at 0 (a slave with nothing takes a file boundary), then a jump.
+    let body = vec![7u8; 100];
+    conn.write_all(
+        &TransferHeader {
+            offset: 0,
+            size: 100,
+        }
+        .encode(),
+    )
+    .await
+    .unwrap();
+    conn.write_all(&body).await.unwrap();
+    let mut word = [0u8; 8];
+    conn.read_exact(&mut word).await.unwrap();
+    assert_eq!(i64::from_be_bytes(word), 100);
+    conn.write_all(
+        &TransferHeader {
+            offset: 500,
+            size: 10,
+        }
+        .encode(),
+    )
+    .await
+    .unwrap();
+    conn.write_all(&[1u8; 10]).await.unwrap();
+    // The slave closes this connection...
+    let mut rest = Vec::new();
+    let n = tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut rest))
+        .await
+        .expect("closed")
+        .unwrap_or(0);
+    assert_eq!(n, 0, "nothing more reported on the bad connection");
+    // ...and comes back at once asking from its real end, the bad bytes not appended.
+    let (_conn, again) = accept().await;
+    assert_eq!(again, 100);
+    assert_eq!(slave.broker.store.max_phy_offset(), 100);
+    slave.shutdown().await;
+}
+
+/// SYNC_FLUSH + SYNC_MASTER: a send is answered once flushed and on the slave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_flush_and_sync_master_together() {
+    let dir = TempDir::new("ha-sync-flush");
+    let master = start_master(&dir.path().join("m"), BrokerRole::SyncMaster, |s| {
+        s.store.flush_disk_type = ferrocket::store::config::FlushDiskType::SyncFlush;
+    })
+    .await;
+    let slave = start_slave(&dir.path().join("s"), &ha_addr(&master)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while master.broker.ha.connected_slaves() == 0 {
+        assert!(std::time::Instant::now() < deadline, "slave connects");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let client = RemotingClient::new(ClientConfig::default());
+    for i in 0..50 {
+        let (code, offset) = send(&client, &master.broker.broker_addr, i, 200).await;
+        assert_eq!(code, response_code::SUCCESS);
+        let offset = offset.unwrap();
+        assert!(slave.broker.store.look_message_by_offset(offset).is_some());
+        assert!(master.broker.store.commit_log().flushed_offset() > offset);
+    }
+    client.shutdown();
+    slave.shutdown().await;
+    master.shutdown().await;
+}

@@ -8,36 +8,22 @@
 //! FERROCKET_INTEROP_MESSAGES=100000), split 60% sync, 10% oneway, 10% orderly, 20% batch.
 //! Prints SKIP when the client cannot be installed here.
 //!
-//! Known gap, asserted loosely on purpose and tracked in the broker issue: in the retry group,
-//! not every message whose first delivery failed has come back by the end of the run at scale
-//! (100000 messages: 1700 of 2001 redelivered, 17 never delivered to that group), while every
-//! other group gets every message. The test asserts that redelivery through the retry topic
-//! works and that the group saw at least 99% of the messages.
+//! The retry group (measured, issue 4's "retry gap"): the broker stores every
+//! CONSUMER_SEND_MSG_BACK it receives and the schedule service delivers each to `%RETRY%<group>`
+//! (counted with debug traces: 3543 received = 3543 stored = 3543 delivered in a 20k run). The
+//! messages that never came back were lost inside the client: (1) the Python binding (rocketmq
+//! 0.4.4, `_on_message`) re-raises the listener's exception from a `finally`, so ctypes hands
+//! librocketmq an undefined status and ~7-15% of failures counted as consumed and were never
+//! sent back: the scenario registers its own callback that returns RECONSUME_LATER; (2)
+//! librocketmq 2.0 fails a request at once when its transport-table lock is contended
+//! ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456) and drops a
+//! message whose send-back failed (no local retry): the scenario counts those from the client's
+//! own log, and the test asserts redelivered + client failures == failed, exactly.
 
+mod interop_support;
 mod support;
 
 use std::process::Command;
-use std::time::Duration;
-use support::{free_broker_port, free_port, Proc, TempDir};
-
-fn python() -> Result<String, String> {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new(format!("{root}/scripts/interop-setup.sh"))
-        .output()
-        .map_err(|e| format!("cannot run scripts/interop-setup.sh: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "scripts/interop-setup.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    Ok(if path.starts_with('/') {
-        path
-    } else {
-        format!("{root}/{path}")
-    })
-}
 
 fn counts() -> (u32, u32, u32, u32) {
     let total: u32 = std::env::var("FERROCKET_INTEROP_MESSAGES")
@@ -50,43 +36,21 @@ fn counts() -> (u32, u32, u32, u32) {
 
 #[test]
 fn cpp_client_produces_and_consumes_through_quickstart() {
-    let python = match python() {
+    let python = match interop_support::setup("cpp") {
         Ok(p) => p,
         Err(why) => {
             println!("SKIP: C++ client interop: {why}");
             return;
         }
     };
-    let store = TempDir::new("interop-cpp");
-    let ns_port = free_port("127.0.0.1");
-    let broker_port = free_broker_port("127.0.0.1");
-    let mut server = Proc::start(
-        "quickstart",
-        &[
-            "quickstart",
-            "--store",
-            store.path().to_str().unwrap(),
-            "--namesrv-port",
-            &ns_port.to_string(),
-            "--broker-port",
-            &broker_port.to_string(),
-        ],
-        &[("RUST_LOG", "warn")],
-        "The broker[",
-        Duration::from_secs(30),
-    );
+    let mut qs = interop_support::start_quickstart("interop-cpp");
     let (sync, oneway, orderly, batch) = counts();
     let out = Command::new(&python)
         .arg(format!(
             "{}/interop/cpp/scenario.py",
             env!("CARGO_MANIFEST_DIR")
         ))
-        .args([
-            "--namesrv",
-            &format!("127.0.0.1:{ns_port}"),
-            "--topic",
-            "InteropCpp",
-        ])
+        .args(["--namesrv", &qs.namesrv, "--topic", "InteropCpp"])
         .args(["--sync", &sync.to_string(), "--oneway", &oneway.to_string()])
         .args([
             "--orderly",
@@ -95,19 +59,10 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
             &batch.to_string(),
         ])
         .args(["--timeout", "120"])
-        .env("HOME", store.path())
+        .env("HOME", qs.store.path())
         .output()
         .expect("run the scenario");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last().unwrap_or("");
-    let summary: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| {
-        panic!(
-            "scenario printed no summary ({e}); exit {:?}\nstdout:\n{stdout}\nstderr:\n{}\nserver:\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr),
-            server.drain_output().join("\n")
-        )
-    });
+    let summary = qs.summary(&out);
     println!("C++ client interop summary: {summary}");
     println!(
         "sends retried by the producer (as a Java producer retries): {}",
@@ -147,19 +102,26 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
         consumers["tagA"]["tagA_unique"], summary["tagA_expected"],
         "{summary}"
     );
-    // Messages whose first delivery failed come back through the retry topic (see the known gap
-    // in the module doc for why this is not "all of them").
+    // The retry group: every message, and every message whose first delivery failed comes back
+    // through the retry topic, but for the send-backs librocketmq itself failed to send (its
+    // own log counts them; module doc).
     let retry = &consumers["retry"];
     assert_eq!(retry["bad"].as_array().map(Vec::len), Some(0), "{summary}");
-    assert!(
-        retry["unique"].as_u64().unwrap() * 100 >= total * 99,
+    assert_eq!(retry["unique"].as_u64(), Some(total), "{summary}");
+    let failed = 1 + [sync, oneway, orderly, batch]
+        .iter()
+        .map(|n| n.div_ceil(50) as u64)
+        .sum::<u64>();
+    assert_eq!(retry["failed_once"].as_u64(), Some(failed), "{summary}");
+    let lost_by_client = summary["client_sendback_failures"].as_u64().unwrap();
+    assert_eq!(
+        retry["redelivered"].as_u64().unwrap() + lost_by_client,
+        failed,
         "{summary}"
     );
-    assert!(retry["failed_once"].as_u64().unwrap() > 0, "{summary}");
-    assert!(retry["redelivered"].as_u64().unwrap() > 0, "{summary}");
     println!(
-        "retry group: {} of {} failed messages redelivered",
-        retry["redelivered"], retry["failed_once"]
+        "retry group: {} of {failed} failed messages redelivered, {lost_by_client} send-backs failed inside librocketmq",
+        retry["redelivered"]
     );
     println!(
         "duplicates: all {} bc1 {} bc2 {} (deliveries - unique)",
@@ -167,8 +129,5 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
         consumers["bc1"]["deliveries"].as_u64().unwrap() - (total - 1),
         consumers["bc2"]["deliveries"].as_u64().unwrap() - (total - 1)
     );
-    assert!(
-        server.terminate(Duration::from_secs(20)),
-        "quickstart exits cleanly on SIGTERM"
-    );
+    qs.stop();
 }

@@ -6,6 +6,7 @@
 
 pub mod client_manager;
 pub mod config;
+pub mod consumer_filter;
 pub mod handlers;
 pub mod long_polling;
 pub mod offset_manager;
@@ -79,6 +80,8 @@ pub struct Broker {
     /// Master/slave replication: connected slaves and their acknowledgements on a master, the
     /// master's HA address on a slave.
     pub ha: Arc<crate::ha::HaService>,
+    /// SQL92 filter data of the consumer groups (`config/consumerFilter.json`).
+    pub filters: Arc<consumer_filter::ConsumerFilterManager>,
 }
 
 /// The runtime-changeable configuration (Java `Configuration`): the four configs, their
@@ -123,6 +126,12 @@ impl Broker {
         let topics = TopicConfigManager::load(&broker, &root)?;
         let groups = SubscriptionGroupManager::load(&root, broker.auto_create_subscription_group)?;
         let offsets = ConsumerOffsetManager::load(&root)?;
+        let filters = Arc::new(consumer_filter::ConsumerFilterManager::load(
+            &root,
+            consumer_filter::bloom_filter_of(&broker),
+            broker.filter_data_clean_time_span,
+            crate::java::current_time_millis(),
+        )?);
         let broker_addr = format!("{}:{}", broker.broker_ip1, server.listen_port);
         let ha_server_addr = format!("{}:{}", broker.broker_ip2, store.ha_listen_port);
         let namesrv_client = RemotingClient::new((&client).into());
@@ -160,6 +169,7 @@ impl Broker {
             schedule,
             rebalance_locks: rebalance_lock::RebalanceLockManager::default(),
             ha,
+            filters,
         }))
     }
 

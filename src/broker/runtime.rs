@@ -122,6 +122,11 @@ pub async fn start(settings: BrokerSettings) -> Result<RunningBroker, StartError
     ));
     if broker.store_config.broker_role == crate::store::config::BrokerRole::Slave {
         tasks.spawn(crate::ha::slave::run(broker.ha.clone(), shutdown.clone()));
+    } else {
+        tasks.spawn(crate::ha::master::log_fall_behind(
+            broker.ha.clone(),
+            shutdown.clone(),
+        ));
     }
     tasks.spawn(registration::run(broker.clone(), shutdown.clone()));
     tasks.spawn(housekeeping(broker.clone(), shutdown.clone()));
@@ -170,6 +175,12 @@ async fn housekeeping(broker: Arc<Broker>, shutdown: CancellationToken) {
                 if !dropped.is_empty() {
                     tracing::info!("closed {} idle client connections", dropped.len());
                 }
+                // Java persists consumerFilter.json every 10 s too.
+                let b = broker.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    super::consumer_filter::housekeep(&b);
+                })
+                .await;
             }
         }
     }
@@ -201,6 +212,9 @@ impl RunningBroker {
                 if let Err(e) = broker.schedule.persist() {
                     tracing::warn!("persist delay offsets: {e}");
                 }
+            }
+            if let Err(e) = broker.filters.persist(broker.now_millis()) {
+                tracing::warn!("persist consumer filters: {e}");
             }
             broker.store.shutdown();
         })

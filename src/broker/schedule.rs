@@ -204,6 +204,11 @@ impl ScheduleMessageService {
         };
         drop(slice);
         let result = self.store.put_due_message(msg);
+        tracing::debug!(
+            commit_log_offset,
+            status = result.status.java_name(),
+            "schedule: due message delivered"
+        );
         if result.status == PutMessageStatus::PutOk {
             Delivery::Done
         } else {

@@ -1,5 +1,6 @@
 //! Command-line entry points. Each subcommand takes the flags of the Java launcher it replaces.
 
+mod admin;
 mod bench;
 mod broker;
 mod namesrv;
@@ -30,6 +31,8 @@ enum Command {
     Quickstart(quickstart::QuickstartArgs),
     /// Load generator: produce or consume, with latency percentiles.
     Bench(ferrocket::bench::BenchArgs),
+    /// Cluster administration, as Java `mqadmin` (clusterList, topicList, updateTopic, ...).
+    Admin(admin::AdminArgs),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -40,6 +43,7 @@ pub fn run() -> ExitCode {
         Command::Broker(args) => broker::run(args),
         Command::Quickstart(args) => quickstart::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Admin(args) => admin::run(args),
     }
 }
 

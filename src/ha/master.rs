@@ -2,7 +2,7 @@
 //! connects to `haListenPort` gets one task that reads its offset reports and streams CommitLog
 //! bytes to it, header then the mapped bytes themselves (no copy).
 
-use super::wire::{last_report, TransferHeader, REPORT_LEN};
+use super::wire::{last_report, TransferHeader};
 use super::{HaService, SlaveLink};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -82,9 +82,6 @@ async fn read_reports(ha: &HaService, link: &SlaveLink, mut reader: OwnedReadHal
             if let Err(why) = on_report(ha, link, offset) {
                 return why;
             }
-        }
-        if have >= buf.len() - REPORT_LEN {
-            have = 0; // cannot happen: `last_report` consumes all whole words
         }
     }
 }
@@ -175,5 +172,20 @@ async fn stream_commit_log(ha: &HaService, link: &SlaveLink, mut writer: OwnedWr
         next += size as i64;
         link.sent_end.fetch_max(next, Ordering::AcqRel);
         last_write = Instant::now();
+    }
+}
+
+/// Java `BrokerController.printMasterAndSlaveDiff`: on a master, how far the slaves are behind,
+/// logged 10 s after start and then every minute.
+pub async fn log_fall_behind(ha: Arc<HaService>, shutdown: CancellationToken) {
+    let start = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut every = tokio::time::interval_at(start, Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => {
+                tracing::info!("Slave fall behind master: {} bytes", ha.slave_fall_behind_much());
+            }
+        }
     }
 }

@@ -326,3 +326,110 @@ impl HaService {
         self.lock_slaves().retain(|s| !Arc::ptr_eq(s, link));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &std::path::Path, tweak: impl FnOnce(&mut MessageStoreConfig)) -> Arc<HaService> {
+        let mut c = MessageStoreConfig::with_root(dir);
+        c.broker_role = BrokerRole::Slave;
+        tweak(&mut c);
+        let store = MessageStore::open(c.clone()).unwrap();
+        HaService::new(store, &c)
+    }
+
+    #[test]
+    fn master_ha_address_from_config_or_registration_as_java() {
+        let dir = std::env::temp_dir().join(format!("ferrocket-ha-addr-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        // No haMasterAddress: each registration result's haServerAddr is followed.
+        let ha = open(&dir.join("a"), |_| {});
+        assert_eq!(ha.master_ha_address(), None);
+        ha.on_registered(Some("127.0.0.1:10912"));
+        assert_eq!(ha.master_ha_address().as_deref(), Some("127.0.0.1:10912"));
+        ha.on_registered(None);
+        ha.on_registered(Some("10.0.0.9:10912"));
+        assert_eq!(ha.master_ha_address().as_deref(), Some("10.0.0.9:10912"));
+        ha.store().shutdown();
+        // haMasterAddress (6 chars or more) wins for good; shorter is ignored as in Java.
+        let ha = open(&dir.join("b"), |c| {
+            c.ha_master_address = "127.0.0.1:20912".into()
+        });
+        ha.on_registered(Some("127.0.0.1:10912"));
+        assert_eq!(ha.master_ha_address().as_deref(), Some("127.0.0.1:20912"));
+        ha.store().shutdown();
+        let ha = open(&dir.join("c"), |c| c.ha_master_address = "a:1".into());
+        ha.on_registered(Some("127.0.0.1:10912"));
+        assert_eq!(ha.master_ha_address().as_deref(), Some("127.0.0.1:10912"));
+        // No slave: not OK, whatever the offsets.
+        assert!(!ha.is_slave_ok(0));
+        ha.store().shutdown();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn appended(status: PutMessageStatus) -> PutMessageResult {
+        use crate::store::commit_log::{AppendMessageResult, AppendMessageStatus};
+        PutMessageResult {
+            status,
+            append: Some(AppendMessageResult {
+                status: AppendMessageStatus::PutOk,
+                wrote_offset: 0,
+                wrote_bytes: 100,
+                store_timestamp: 0,
+                logics_offset: 0,
+                msg_num: 1,
+                store_host: "127.0.0.1:10911".parse().unwrap(),
+                batch_offsets: Vec::new(),
+            }),
+        }
+    }
+
+    /// Java's `thenCombine`: the flush status, then the replica status over it when not OK;
+    /// only a SYNC_MASTER waits, and only for a producer that waits (`WAIT=true`).
+    #[tokio::test]
+    async fn put_status_combines_flush_and_replica_as_java() {
+        use PutMessageStatus::*;
+        let dir = std::env::temp_dir().join(format!("ferrocket-ha-combine-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (role, wait, flush, want) in [
+            (BrokerRole::SyncMaster, true, PutOk, SlaveNotAvailable),
+            (
+                BrokerRole::SyncMaster,
+                true,
+                FlushDiskTimeout,
+                SlaveNotAvailable,
+            ),
+            (
+                BrokerRole::SyncMaster,
+                false,
+                FlushDiskTimeout,
+                FlushDiskTimeout,
+            ),
+            (BrokerRole::SyncMaster, false, PutOk, PutOk),
+            (BrokerRole::AsyncMaster, true, PutOk, PutOk),
+            (
+                BrokerRole::AsyncMaster,
+                true,
+                FlushDiskTimeout,
+                FlushDiskTimeout,
+            ),
+        ] {
+            let root = dir.join(format!("{role:?}-{wait}-{flush:?}"));
+            let ha = tokio::task::spawn_blocking(move || open(&root, |c| c.broker_role = role))
+                .await
+                .unwrap();
+            let got = ha.after_put(appended(flush), wait).await;
+            assert_eq!(got.status, want, "{role:?} wait={wait} flush={flush:?}");
+            assert!(got.append.is_some());
+            // A put that stored nothing is passed through untouched.
+            let failed = PutMessageResult::failed(MessageIllegal);
+            assert_eq!(ha.after_put(failed, wait).await.status, MessageIllegal);
+            let store = ha.store().clone();
+            tokio::task::spawn_blocking(move || store.shutdown())
+                .await
+                .unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -135,6 +135,9 @@ async fn session(ha: &Arc<HaService>, stream: TcpStream, addr: &str) -> String {
 /// next one restarts from the slave's real offset.
 async fn apply_transfers(ha: &Arc<HaService>, buf: &mut BytesMut) -> Result<(), String> {
     while let Some(header) = TransferHeader::decode(buf) {
+        if header.offset < 0 {
+            return Err(format!("bad transfer offset {}", header.offset));
+        }
         let slave_max = ha.store.max_phy_offset();
         if slave_max != 0 && slave_max != header.offset {
             return Err(format!(
@@ -154,7 +157,7 @@ async fn apply_transfers(ha: &Arc<HaService>, buf: &mut BytesMut) -> Result<(), 
         let body = buf.split_to(size).freeze();
         ha.slave
             .master_offset
-            .store(header.offset + size as i64, Ordering::Release);
+            .store(header.offset.saturating_add(size as i64), Ordering::Release);
         if size == 0 {
             continue;
         }

@@ -90,9 +90,24 @@ pub async fn start_master(
     role: BrokerRole,
     tweak: impl FnOnce(&mut BrokerSettings),
 ) -> RunningBroker {
-    let mut s = settings(root, free_port_trio(), role);
+    let mut s = settings(root, 0, role);
     tweak(&mut s);
-    start(s).await
+    start_on_free_ports(s).await
+}
+
+/// Starts at a fresh free port trio, another one if a parallel test took a port meanwhile.
+pub async fn start_on_free_ports(mut s: BrokerSettings) -> RunningBroker {
+    let mut last = None;
+    for _ in 0..20 {
+        let port = free_port_trio();
+        s.server.listen_port = port as i32;
+        s.store.ha_listen_port = port as i32 + 1;
+        match ferrocket::broker::runtime::start(s.clone()).await {
+            Ok(b) => return b,
+            Err(e) => last = Some(e.to_string()),
+        }
+    }
+    panic!("broker starts: {last:?}")
 }
 
 pub fn ha_addr(b: &RunningBroker) -> String {
@@ -100,9 +115,9 @@ pub fn ha_addr(b: &RunningBroker) -> String {
 }
 
 pub async fn start_slave(root: &Path, master_ha: &str) -> RunningBroker {
-    let mut s = settings(root, free_port_trio(), BrokerRole::Slave);
+    let mut s = settings(root, 0, BrokerRole::Slave);
     s.store.ha_master_address = master_ha.to_string();
-    start(s).await
+    start_on_free_ports(s).await
 }
 
 pub fn send_request(i: u64, body_len: usize) -> RemotingCommand {

@@ -26,15 +26,21 @@ pub(super) fn handle(ns: &Namesrv, request: &RemotingCommand) -> HandlerResult {
     } else {
         None
     };
-    match ns.route.topic_route_json(&h.topic, style, order_topic_conf.as_deref()) {
+    match ns
+        .route
+        .topic_route_json(&h.topic, style, order_topic_conf.as_deref())
+    {
         Some(body) => Ok(success(request).with_body(body)),
-        None => Ok(RemotingCommand::response_to(
+        None => {
+            tracing::debug!(topic = %h.topic, "route asked for an unknown topic");
+            Ok(RemotingCommand::response_to(
             request,
             response_code::TOPIC_NOT_EXIST,
             Some(format!(
                 "No topic route info in name server for the topic: {}\nSee http://rocketmq.apache.org/docs/faq/ for further details.",
                 h.topic
             )),
-        )),
+        ))
+        }
     }
 }

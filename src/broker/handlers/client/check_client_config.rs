@@ -1,8 +1,15 @@
-//! CHECK_CLIENT_CONFIG (46): a consumer asks whether the broker supports its filter type
-//! before it subscribes with an SQL92 expression.
+//! CHECK_CLIENT_CONFIG (46): a consumer asks whether the broker supports its filter type and
+//! whether its expression compiles, before it subscribes with an SQL92 expression (Java
+//! `ClientManageProcessor.checkClientConfig`).
+//!
+//! TAG subscriptions (or none) pass; another type needs `enablePropertyFilter` (else
+//! SYSTEM_ERROR "The broker does not support consumer to filter message by <type>"), and an
+//! expression that does not compile is SUBSCRIPTION_PARSE_FAILED with Java's exception message
+//! as the remark (none for a type without a filter).
 
 use crate::broker::Broker;
 use crate::fastjson;
+use crate::filter;
 use crate::protocol::heartbeat::CheckClientRequestBody;
 use crate::remoting::{response_code, Connection, RemotingCommand};
 
@@ -33,8 +40,19 @@ pub async fn handle(
                 Some(remark),
             ));
         }
-        // SQL92 expressions are compiled here once the filter engine exists (issue: SQL92
-        // filters); until then an SQL92 subscription is accepted as Java accepts a valid one.
+        if let Err(e) = filter::compile(&sub.expression_type, &sub.sub_string) {
+            tracing::warn!(
+                "Client {}@{} filter message, but failed to compile expression! sub={}, error={e}",
+                check.client_id,
+                check.group,
+                sub.sub_string
+            );
+            return Some(RemotingCommand::response_to(
+                &request,
+                response_code::SUBSCRIPTION_PARSE_FAILED,
+                e.message,
+            ));
+        }
     }
     Some(RemotingCommand::response_to(
         &request,

@@ -59,6 +59,10 @@ pub async fn handle(
             consume_from_where: consumer.consume_from_where,
             subscriptions: &consumer.subscription_data_set,
         });
+        // Java's REGISTER event of every heartbeat: the group's SQL92 filter data.
+        broker
+            .filters
+            .register_group(&consumer.group_name, &consumer.subscription_data_set, now);
         if let Some(members) = notify {
             tracing::info!(
                 "consumer group {} changed: {} members",

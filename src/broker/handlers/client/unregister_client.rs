@@ -27,6 +27,10 @@ pub async fn handle(
                 broker.notify_consumer_ids_changed(group, members);
             }
         }
+        // The group's last consumer left: Java's UNREGISTER event kills its filter data.
+        if broker.clients.consumer_group(group).is_none() {
+            broker.filters.unregister(group, broker.now_millis());
+        }
     }
     Some(response_with_header(
         &request,

@@ -11,19 +11,27 @@
 //! answers once a message arrives or the suspend time is up, re-running the whole request as
 //! Java's `executeRequestWhenWakeup` does (without suspending or committing again).
 //!
-//! Not done yet: SQL92 subscriptions are accepted (when `enablePropertyFilter`) but not
-//! evaluated, so such consumers get every message of the queue and filter nothing; the
-//! filter-data checks Java makes for them (FILTER_DATA_NOT_EXIST / _NOT_LATEST) are skipped.
+//! SQL92 subscriptions (with `enablePropertyFilter`) are evaluated against each candidate
+//! message's properties in the mapped CommitLog record
+//! ([`crate::broker::consumer_filter::SqlFilter`]); a registered one needs the group's filter
+//! data (FILTER_DATA_NOT_EXIST / FILTER_DATA_NOT_LATEST as Java). With `filterSupportRetry` a
+//! pull of the group's retry topic is filtered by the expression of each message's original
+//! topic (Java's `ExpressionForRetryMessageFilter`). A parked SQL92 pull wakes on any arrival in
+//! its queue (the store's arrival notice carries no properties) and re-runs; if the new messages
+//! do not match, it answers PULL_RETRY_IMMEDIATELY with the advanced offset where Java would have
+//! kept it parked (the client simply pulls again).
 
+use crate::broker::consumer_filter::SqlFilter;
 use crate::broker::long_polling::{ParkedPull, Wake};
 use crate::broker::Broker;
+use crate::filter::{self, Expression};
 use crate::protocol::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use crate::protocol::heartbeat::{MessageModel, SubscriptionData, EXPRESSION_TAG};
 use crate::protocol::topic::perm;
 use crate::protocol::{decode_header, response_with_header};
 use crate::remoting::{response_code, Connection, ExtFields, RemotingCommand};
 use crate::store::config::BrokerRole;
-use crate::store::message_store::{GetMessageStatus, MessageFilter};
+use crate::store::message_store::GetMessageStatus;
 use bytes::{Bytes, BytesMut};
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,20 +65,6 @@ pub fn status_name(status: GetMessageStatus) -> &'static str {
         GetMessageStatus::OffsetTooSmall => "OFFSET_TOO_SMALL",
         GetMessageStatus::NoMatchedLogicQueue => "NO_MATCHED_LOGIC_QUEUE",
         GetMessageStatus::NoMessageInQueue => "NO_MESSAGE_IN_QUEUE",
-    }
-}
-
-/// The store-side filter of a subscription: tags codes for TAG subscriptions; everything for
-/// the others (SQL92 evaluation is not implemented yet).
-struct SubscriptionFilter(Arc<SubscriptionData>);
-
-impl MessageFilter for SubscriptionFilter {
-    fn is_matched_by_consume_queue(&self, tags_code: i64) -> bool {
-        self.0.matches_tags_code(tags_code)
-    }
-
-    fn is_matched_by_commit_log(&self, _record: &[u8]) -> bool {
-        true
     }
 }
 
@@ -230,14 +224,31 @@ async fn process(
         tracing::warn!("{info}");
         return Err(refuse(request, rc::SYSTEM_ERROR, info));
     }
+    let mut expression: Option<Arc<Expression>> = None;
     let subscription = if has_subscription {
-        build_subscription(header).ok_or_else(|| {
+        let sub = build_subscription(header).ok_or_else(|| {
             refuse(
                 request,
                 rc::SUBSCRIPTION_PARSE_FAILED,
                 "parse the consumer's subscription failed".to_string(),
             )
-        })?
+        })?;
+        if !sub.is_tag_type() {
+            // Java's `ConsumerFilterManager.build` logs and returns null for an expression that
+            // does not compile, and the pull then filters nothing: kept as Java does.
+            expression = filter::compile(&sub.expression_type, &sub.sub_string)
+                .map_err(|e| {
+                    tracing::error!(
+                        "parse error: expr={}, topic={}, group={}, error={}",
+                        sub.sub_string,
+                        header.topic,
+                        header.consumer_group,
+                        e
+                    )
+                })
+                .ok();
+        }
+        sub
     } else {
         let Some((model, registered)) = broker
             .clients
@@ -273,6 +284,31 @@ async fn process(
                 "the consumer's subscription not latest".to_string(),
             ));
         }
+        if !sub.is_tag_type() {
+            let Some(registered) = broker.filters.get(&header.topic, &header.consumer_group) else {
+                return Err(refuse(
+                    request,
+                    rc::FILTER_DATA_NOT_EXIST,
+                    "The broker's consumer filter data is not exist!Your expression may be wrong!"
+                        .to_string(),
+                ));
+            };
+            if registered.client_version < header.sub_version {
+                tracing::warn!(
+                    "The broker's consumer filter data is not latest, group: {}, topic: {}, serverV: {}, clientV: {}",
+                    header.consumer_group,
+                    header.topic,
+                    registered.client_version,
+                    header.sub_version
+                );
+                return Err(refuse(
+                    request,
+                    rc::FILTER_DATA_NOT_LATEST,
+                    "the consumer's consumer filter data not latest".to_string(),
+                ));
+            }
+            expression = registered.expression;
+        }
         sub
     };
     if !subscription.is_tag_type() && !broker.config.enable_property_filter {
@@ -287,7 +323,15 @@ async fn process(
     }
     let subscription = Arc::new(subscription);
 
-    let mut read = read_store(broker, header, subscription.clone()).await;
+    let filter = SqlFilter {
+        subscription: subscription.clone(),
+        expression,
+        retry_lookup: broker
+            .config
+            .filter_support_retry
+            .then(|| broker.filters.clone()),
+    };
+    let mut read = read_store(broker, header, filter).await;
     broker.stats.record_get(
         &header.consumer_group,
         &header.topic,
@@ -417,13 +461,12 @@ struct StoreRead {
 async fn read_store(
     broker: &Broker,
     header: &PullMessageRequestHeader,
-    subscription: Arc<SubscriptionData>,
+    filter: SqlFilter,
 ) -> StoreRead {
     let store = broker.store.clone();
     let topic = header.topic.clone();
     let (queue_id, offset, max_nums) = (header.queue_id, header.queue_offset, header.max_msg_nums);
     let read = tokio::task::spawn_blocking(move || {
-        let filter = SubscriptionFilter(subscription);
         let found = store.get_message(&topic, queue_id, offset, max_nums, Some(&filter));
         let body = (!found.messages.is_empty()).then(|| {
             let mut body = BytesMut::with_capacity(found.buffer_total_size);

@@ -164,6 +164,14 @@ async fn process(broker: &Broker, request: &RemotingCommand) -> RemotingCommand 
     broker
         .stats
         .record_put_result(&topic, &result, started.elapsed());
+    tracing::debug!(
+        group = %header.group,
+        offset = header.offset,
+        delay_level,
+        to = %topic,
+        status = result.status.java_name(),
+        "consumer send-back stored"
+    );
     if result.is_ok() {
         respond(response_code::SUCCESS, None)
     } else {
