@@ -501,3 +501,71 @@ async fn golden_master_answers_a_java_slaves_sync_requests_as_java() {
     client.shutdown();
     master.shutdown().await;
 }
+
+/// End to end in one process: the slave learns its master from the NameServer's answer to its
+/// registration, its 3 s / 10 s timer brings a topic created on the master, and once the master
+/// has unregistered the next registration answer (no masterAddr) makes the slave forget it, as
+/// Java's `setMasterAddr(result.getMasterAddr())`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slave_follows_the_master_the_namesrv_names() {
+    use ferrocket::namesrv::server::NamesrvServer;
+    use ferrocket::namesrv::{Namesrv, NamesrvSettings};
+    let ns = Arc::new(Namesrv::new(NamesrvSettings::default()));
+    let server = NamesrvServer::start(ns, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let ns_addr = server.local_addr().to_string();
+    let (master_dir, slave_dir) = (Dir::new("ns-master"), Dir::new("ns-slave"));
+    let setup = |s: &mut ferrocket::broker::settings::BrokerSettings| {
+        s.broker.broker_name = "broker-ns".into();
+        s.broker.namesrv_addr = ns_addr.clone();
+        // The shortest period Java allows: the slave hears of the master's exit within 10 s.
+        s.broker.register_name_server_period = 10_000;
+    };
+    let master = ferrocket::testkit::start_test_broker(&master_dir.0, setup).await;
+    let master_addr = master.broker.broker_addr.clone();
+    master
+        .broker
+        .topics
+        .update(TopicConfig::new("NsTopic", 3, 3, 6))
+        .unwrap();
+    let slave = ferrocket::testkit::start_test_broker(&slave_dir.0, |s| {
+        setup(s);
+        s.broker.broker_id = 1;
+        s.store.broker_role = BrokerRole::Slave;
+    })
+    .await;
+    let s = slave.broker.clone();
+
+    let wait = |what: &str, secs: u64| {
+        let what = what.to_string();
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        move || {
+            assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        }
+    };
+    let check = wait("slave learns its master", 10);
+    while s.master_addr().as_deref() != Some(master_addr.as_str()) {
+        check();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let check = wait("the timer syncs the topic", 30);
+    while s.topics.get("NsTopic").is_none() {
+        check();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(s.topics.data_version(), master.broker.topics.data_version());
+
+    master.shutdown().await;
+    let check = wait("slave forgets the master", 30);
+    while s.master_addr().is_some() {
+        check();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        slave_sync::sync_all(&s).await.is_none(),
+        "no master, nothing asked"
+    );
+    slave.shutdown().await;
+    server.shutdown().await;
+}

@@ -234,6 +234,14 @@ impl Broker {
         }
     }
 
+    /// Forgets the master (the NameServer no longer knows one: a slave stops syncing from it).
+    pub fn clear_master_addr(&self) {
+        let mut current = self.master_addr.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = current.take() {
+            tracing::info!("master {old} is gone from the name server");
+        }
+    }
+
     /// Asks the registration loop to register with every NameServer now (Java calls
     /// `registerBrokerAll` after creating a topic).
     pub fn register_with_namesrvs_soon(&self) {

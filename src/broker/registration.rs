@@ -123,8 +123,13 @@ fn apply_results(broker: &Broker, results: &[RegisterBrokerResult]) {
             tracing::warn!("update order topics: {e}");
         }
     }
-    if let Some(master) = results.iter().find_map(|r| r.master_addr.clone()) {
-        broker.set_master_addr(master);
+    // Java takes the first answer's masterAddr, absent included: a slave whose master has gone
+    // from the NameServer stops syncing metadata from it (`SlaveSynchronize.setMasterAddr`).
+    if let Some(first) = results.first() {
+        match &first.master_addr {
+            Some(master) => broker.set_master_addr(master.clone()),
+            None => broker.clear_master_addr(),
+        }
     }
     // Java follows the first result's haServerAddr unless haMasterAddress is configured.
     if let Some(first) = results.first() {

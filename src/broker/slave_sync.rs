@@ -145,7 +145,7 @@ fn log_report(report: &SyncReport) {
 
 /// One round of Java's `syncAll`: the four tables from the master, in Java's order. `None`
 /// when there is no master to ask (not registered yet, or the master is this broker).
-pub async fn sync_all(broker: &Broker) -> Option<SyncReport> {
+pub async fn sync_all(broker: &Arc<Broker>) -> Option<SyncReport> {
     let master = broker
         .master_addr()
         .filter(|m| !m.is_empty() && *m != broker.broker_addr)?;
@@ -240,7 +240,7 @@ async fn sync_delay_offset(broker: &Broker, master: &str) -> Result<Synced, Sync
 }
 
 async fn sync_subscription_group_config(
-    broker: &Broker,
+    broker: &Arc<Broker>,
     master: &str,
 ) -> Result<Synced, SyncError> {
     let body = fetch(
@@ -253,7 +253,8 @@ async fn sync_subscription_group_config(
     if broker.groups.data_version() == table.data_version {
         return Ok(Synced::Unchanged);
     }
-    broker.groups.replace(table)?;
+    let b = broker.clone();
+    blocking(move || b.groups.replace(table)).await?;
     Ok(Synced::Applied)
 }
 
