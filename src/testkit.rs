@@ -27,11 +27,29 @@ pub fn golden_dir() -> Option<PathBuf> {
 pub fn golden_or_skip(test: &str) -> Option<PathBuf> {
     let dir = golden_dir();
     if dir.is_none() {
-        println!(
-            "SKIP: {test}: golden corpus not found (set FERROCKET_GOLDEN or put shared/golden beside the checkout)"
-        );
+        skip(&format!(
+            "{test}: golden corpus not found (set FERROCKET_GOLDEN or put shared/golden beside the checkout)"
+        ));
     }
     dir
+}
+
+/// Reports a check that could not run here: a `SKIP:` line on stdout and, when the test command
+/// sets `FERROCKET_SKIP_LOG` (scripts/test.sh does), the same line appended to that file, so the
+/// run ends with the list of what was skipped rather than counting it among the passes.
+pub fn skip(why: &str) {
+    let line = format!("SKIP: {why}");
+    println!("{line}");
+    if let Some(log) = std::env::var_os("FERROCKET_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
 }
 
 /// A broker for tests: its store in `store_root`, listening on an ephemeral 127.0.0.1 port,

@@ -39,7 +39,7 @@ async fn produce_then_consume_on_the_ferrocket_broker() {
     ))
     .await;
     if unsupported(&report) {
-        println!("SKIP: produce_then_consume_on_the_ferrocket_broker: the broker does not serve SEND_MESSAGE_V2 yet");
+        ferrocket::testkit::skip("produce_then_consume_on_the_ferrocket_broker: the broker does not serve SEND_MESSAGE_V2 yet");
         running.shutdown().await;
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -59,7 +59,7 @@ async fn produce_then_consume_on_the_ferrocket_broker() {
     ))
     .await;
     if unsupported(&consumed) {
-        println!("SKIP: produce_then_consume_on_the_ferrocket_broker: the broker does not serve PULL_MESSAGE yet");
+        ferrocket::testkit::skip("produce_then_consume_on_the_ferrocket_broker: the broker does not serve PULL_MESSAGE yet");
     } else {
         assert_eq!(
             consumed.messages(),

@@ -190,7 +190,7 @@ fn java_codes(file: &Path, marker: &str) -> BTreeSet<String> {
 #[test]
 fn every_code_java_registers_has_its_row() {
     let Some(java) = java_ref() else {
-        println!("SKIP: every_code_java_registers_has_its_row: Java 4.9.7 source not found (set FERROCKET_JAVA_REF)");
+        ferrocket::testkit::skip("every_code_java_registers_has_its_row: Java 4.9.7 source not found (set FERROCKET_JAVA_REF)");
         return;
     };
     let broker_src = java.join("broker/src/main/java/org/apache/rocketmq/broker");

@@ -219,7 +219,7 @@ async fn failover(set: &str, namesrv_count: usize) {
     let python = match interop_support::setup("cpp") {
         Ok(p) => p,
         Err(why) => {
-            println!("SKIP: C++ client failover ({set}): {why}");
+            ferrocket::testkit::skip(&format!("C++ client failover ({set}): {why}"));
             return;
         }
     };
@@ -259,7 +259,7 @@ async fn failover(set: &str, namesrv_count: usize) {
     );
     // Replication is the HA service on listenPort + 1; a build without it cannot fail over.
     if std::net::TcpStream::connect(("127.0.0.1", mport + 1)).is_err() {
-        println!("SKIP: C++ client failover ({set}): the master does not listen on its HA port (no replication in this build)");
+        ferrocket::testkit::skip(&format!("C++ client failover ({set}): the master does not listen on its HA port (no replication in this build)"));
         return;
     }
     let mut slave = Proc::start(

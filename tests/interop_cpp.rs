@@ -56,7 +56,7 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
     let python = match interop_support::setup("cpp") {
         Ok(p) => p,
         Err(why) => {
-            println!("SKIP: C++ client interop: {why}");
+            ferrocket::testkit::skip(&format!("C++ client interop: {why}"));
             return;
         }
     };

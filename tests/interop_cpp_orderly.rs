@@ -133,7 +133,7 @@ fn cpp_client_orderly_consumers_and_pull_consumer() {
     let python = match interop_support::setup("cpp") {
         Ok(p) => p,
         Err(why) => {
-            println!("SKIP: C++ client orderly/pull interop: {why}");
+            ferrocket::testkit::skip(&format!("C++ client orderly/pull interop: {why}"));
             return;
         }
     };

@@ -156,7 +156,7 @@ fn java_distribution_against_ferrocket() {
     let java = match JavaDist::detect() {
         Ok(j) => j,
         Err(why) => {
-            println!("SKIP: Java RocketMQ 4.9.7 interop: {why}");
+            ferrocket::testkit::skip(&format!("Java RocketMQ 4.9.7 interop: {why}"));
             return;
         }
     };
@@ -402,7 +402,7 @@ fn java_and_ferrocket_replicate_both_ways() {
     let java = match JavaDist::detect() {
         Ok(j) => j,
         Err(why) => {
-            println!("SKIP: Java RocketMQ 4.9.7 HA interop: {why}");
+            ferrocket::testkit::skip(&format!("Java RocketMQ 4.9.7 HA interop: {why}"));
             return;
         }
     };

@@ -32,7 +32,7 @@ fn ali_ons_produces_and_consumes_through_quickstart() {
     let dir = match interop_support::setup("node") {
         Ok(d) => d,
         Err(why) => {
-            println!("SKIP: ali-ons (Node.js) interop: {why}");
+            ferrocket::testkit::skip(&format!("ali-ons (Node.js) interop: {why}"));
             return;
         }
     };

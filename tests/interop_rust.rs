@@ -37,15 +37,13 @@ fn java_route_body(golden: &std::path::Path) -> Option<String> {
 #[test]
 fn rocketmq_client_rust_produces_and_consumes_through_quickstart() {
     if std::env::var("FERROCKET_INTEROP_RUST").as_deref() != Ok("1") {
-        println!(
-            "SKIP: rocketmq-client-rust interop is opt-in (a long client build): set FERROCKET_INTEROP_RUST=1"
-        );
+        ferrocket::testkit::skip("rocketmq-client-rust interop is opt-in (a long client build): set FERROCKET_INTEROP_RUST=1");
         return;
     }
     let bin = match interop_support::setup("rust") {
         Ok(b) => b,
         Err(why) => {
-            println!("SKIP: rocketmq-client-rust interop: {why}");
+            ferrocket::testkit::skip(&format!("rocketmq-client-rust interop: {why}"));
             return;
         }
     };
@@ -78,10 +76,8 @@ fn rocketmq_client_rust_produces_and_consumes_through_quickstart() {
                 verdict["decoded"], false,
                 "the client reads Java 4.9.7's route but not ours ({fatal}): ours differs"
             );
-            println!(
-                "SKIP: rocketmq-client-rust 1.0.0 cannot read a RocketMQ 4.9.7 route (it requires the 5.x field brokerDatas[].enableActingMaster); Java 4.9.7's own route fails the same way: {}",
-                verdict["error"]
-            );
+            ferrocket::testkit::skip(&format!("rocketmq-client-rust 1.0.0 cannot read a RocketMQ 4.9.7 route (it requires the 5.x field brokerDatas[].enableActingMaster); Java 4.9.7's own route fails the same way: {}",
+                verdict["error"]));
             qs.stop();
             return;
         }
