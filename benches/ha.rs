@@ -8,7 +8,7 @@
 
 mod common;
 
-use ferrocket::remoting::{response_code, ClientConfig, RemotingClient, RemotingCommand};
+use ferrocket::remoting::{ClientConfig, RemotingClient, RemotingCommand};
 use ferrocket::store::config::BrokerRole;
 use ferrocket::store::metadata::TopicConfig;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,32 +71,7 @@ async fn run(role: BrokerRole, secs: u64) {
     };
     let deadline = Instant::now() + Duration::from_secs(secs);
     let start = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..IN_FLIGHT {
-        let (client, addr) = (client.clone(), addr.clone());
-        workers.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut failed = 0u64;
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                match client
-                    .invoke(&addr, request(), Duration::from_secs(5))
-                    .await
-                {
-                    Ok(r) if r.code == response_code::SUCCESS => lat.push(t.elapsed()),
-                    _ => failed += 1,
-                }
-            }
-            (lat, failed)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut failed = 0;
-    for w in workers {
-        let (lat, f) = w.await.unwrap();
-        all.extend(lat);
-        failed += f;
-    }
+    let (all, failed) = common::send_load(&client, &addr, IN_FLIGHT, request, deadline).await;
     let elapsed = start.elapsed().as_secs_f64();
     let end = master.broker.store.max_phy_offset();
     let caught_up_from = Instant::now();
@@ -106,7 +81,6 @@ async fn run(role: BrokerRole, secs: u64) {
     let catch_up = caught_up_from.elapsed();
     done.store(true, Ordering::Relaxed);
     let mut lag = sampler.await.unwrap();
-    all.sort();
     lag.sort();
     let pct = |p: f64| {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))

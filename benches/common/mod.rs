@@ -30,3 +30,45 @@ pub fn send_v2_request(topic: &str, body: usize) -> RemotingCommand {
     RemotingCommand::request(request_code::SEND_MESSAGE_V2, Some(h.to_ext_fields()))
         .with_body(vec![b'x'; body])
 }
+
+/// Keeps `in_flight` requests made by `request` in flight against `addr` until `deadline`;
+/// returns the latencies of the successful ones, sorted, and the count of the others.
+pub async fn send_load(
+    client: &ferrocket::remoting::RemotingClient,
+    addr: &str,
+    in_flight: usize,
+    request: fn() -> RemotingCommand,
+    deadline: std::time::Instant,
+) -> (Vec<std::time::Duration>, u64) {
+    use std::time::{Duration, Instant};
+    let mut workers = Vec::new();
+    for _ in 0..in_flight {
+        let (client, addr) = (client.clone(), addr.to_string());
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut failed = 0u64;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match client
+                    .invoke(&addr, request(), Duration::from_secs(5))
+                    .await
+                {
+                    Ok(r) if r.code == ferrocket::remoting::response_code::SUCCESS => {
+                        lat.push(t.elapsed())
+                    }
+                    _ => failed += 1,
+                }
+            }
+            (lat, failed)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut failed = 0;
+    for w in workers {
+        let (lat, f) = w.await.expect("bench worker");
+        all.extend(lat);
+        failed += f;
+    }
+    all.sort();
+    (all, failed)
+}
