@@ -189,7 +189,7 @@ async fn runtime_info_config_and_delay_offsets() {
     assert!(!text.contains("notAConfigKey"));
     // brokerPermission is live: the next registration announces every topic read-only,
     // under a new topic-table version so the NameServer takes it.
-    assert_eq!(running.broker.broker_permission(), 4);
+    assert_eq!(running.broker.knobs.broker_permission(), 4);
     assert_eq!(
         running.broker.topics.data_version().counter,
         topics_v0.counter + 1

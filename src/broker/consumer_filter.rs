@@ -144,27 +144,14 @@ impl ConsumerFilterManager {
                 }
             }
         }
-        let topics: Vec<String> = table
+        let all = table
             .filter_data_by_topic
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect();
-        for topic in topics {
-            let Some(by_topic) = table.filter_data_by_topic.get_mut(&topic) else {
-                continue;
-            };
-            let groups: Vec<String> = by_topic
-                .group_filter_data
-                .iter()
-                .map(|(k, _)| k.clone())
-                .collect();
-            for group in groups {
-                if let Some(data) = by_topic.group_filter_data.get_mut(&group) {
-                    if data.dead_time == 0 {
-                        let dead = now_ms - LOAD_DEAD_BEFORE_MS;
-                        data.dead_time = dead.max(data.born_time);
-                    }
-                }
+            .values_mut()
+            .flat_map(|t| t.group_filter_data.values_mut());
+        for data in all {
+            if data.dead_time == 0 {
+                let dead = now_ms - LOAD_DEAD_BEFORE_MS;
+                data.dead_time = dead.max(data.born_time);
             }
         }
         *self.lock() = table;
@@ -188,20 +175,11 @@ impl ConsumerFilterManager {
             );
         }
         let mut table = self.lock();
-        let topics: Vec<String> = table
-            .filter_data_by_topic
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect();
-        for topic in topics {
-            if subscriptions.iter().any(|s| s.topic == topic) {
+        for (topic, by_topic) in table.filter_data_by_topic.iter_mut() {
+            if subscriptions.iter().any(|s| &s.topic == topic) {
                 continue;
             }
-            if let Some(data) = table
-                .filter_data_by_topic
-                .get_mut(&topic)
-                .and_then(|t| t.group_filter_data.get_mut(group))
-            {
+            if let Some(data) = by_topic.group_filter_data.get_mut(group) {
                 if !data.is_dead() {
                     data.dead_time = now_ms;
                     tracing::info!(
@@ -300,17 +278,8 @@ impl ConsumerFilterManager {
     /// Java `unRegister(group)` (the UNREGISTER event: the group's last consumer left).
     pub fn unregister(&self, group: &str, now_ms: i64) {
         let mut table = self.lock();
-        let topics: Vec<String> = table
-            .filter_data_by_topic
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect();
-        for topic in topics {
-            if let Some(data) = table
-                .filter_data_by_topic
-                .get_mut(&topic)
-                .and_then(|t| t.group_filter_data.get_mut(group))
-            {
+        for by_topic in table.filter_data_by_topic.values_mut() {
+            if let Some(data) = by_topic.group_filter_data.get_mut(group) {
                 if !data.is_dead() {
                     tracing::info!("Unregister consumer filter: {data:?}, deadTime: {now_ms}");
                     data.dead_time = now_ms;
@@ -366,31 +335,21 @@ impl ConsumerFilterManager {
     /// Java `clean()`: drops entries dead for `filterDataCleanTimeSpan` or more, then topics
     /// left without entries.
     pub fn clean(&self, now_ms: i64) {
-        let mut table = self.lock();
-        let topics: Vec<String> = table
-            .filter_data_by_topic
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect();
-        for topic in topics {
-            let Some(by_topic) = table.filter_data_by_topic.get_mut(&topic) else {
-                continue;
-            };
-            let expired: Vec<String> = by_topic
-                .group_filter_data
-                .iter()
-                .filter(|(_, d)| d.is_dead() && now_ms - d.dead_time >= self.clean_time_span_ms)
-                .map(|(g, _)| g.clone())
-                .collect();
-            for group in expired {
-                tracing::info!("Remove filter consumer {group}@{topic}, died too long!");
-                by_topic.group_filter_data.remove(&group);
-            }
-            if by_topic.group_filter_data.is_empty() {
+        let span = self.clean_time_span_ms;
+        self.lock().filter_data_by_topic.retain(|topic, by_topic| {
+            by_topic.group_filter_data.retain(|group, d| {
+                let expired = d.is_dead() && now_ms - d.dead_time >= span;
+                if expired {
+                    tracing::info!("Remove filter consumer {group}@{topic}, died too long!");
+                }
+                !expired
+            });
+            let empty = by_topic.group_filter_data.is_empty();
+            if empty {
                 tracing::info!("Topic has no consumer, remove it! {topic}");
-                table.filter_data_by_topic.remove(&topic);
             }
-        }
+            !empty
+        });
     }
 
     /// Java `encode(prettyFormat)` after `clean()`: the file's content.

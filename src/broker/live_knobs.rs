@@ -77,6 +77,8 @@ impl LiveKnobs {
         self.file_reserved_time.store(s.file_reserved_time, Relaxed);
     }
 
+    /// `brokerPermission` as UPDATE_BROKER_CONFIG last set it (an admin can make a broker
+    /// read-only at runtime, as `mqadmin updateBrokerConfig -k brokerPermission -v 4`).
     pub fn broker_permission(&self) -> i32 {
         self.broker_permission.load(Relaxed)
     }

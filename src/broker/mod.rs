@@ -188,12 +188,6 @@ impl Broker {
             .clone()
     }
 
-    /// `brokerPermission` as UPDATE_BROKER_CONFIG last set it (an admin can make a broker
-    /// read-only at runtime, as `mqadmin updateBrokerConfig -k brokerPermission -v 4`).
-    pub fn broker_permission(&self) -> i32 {
-        self.knobs.broker_permission()
-    }
-
     /// Makes the runtime-changeable keys of `settings` (the live configuration after
     /// UPDATE_BROKER_CONFIG) take effect: the knobs, and the copies the topic table, the
     /// subscription groups and the store keep.

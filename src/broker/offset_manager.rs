@@ -78,30 +78,16 @@ impl ConsumerOffsetManager {
 
     /// Drops a group's offsets on every topic (DELETE_SUBSCRIPTIONGROUP with cleanOffset).
     pub fn remove_group(&self, group: &str) {
-        let mut table = self.lock();
-        let keys: Vec<String> = table
+        self.lock()
             .offset_table
-            .iter()
-            .filter(|(k, _)| Self::split_key(k).is_some_and(|(_, g)| g == group))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in keys {
-            table.offset_table.remove(&k);
-        }
+            .retain(|k, _| Self::split_key(k).is_none_or(|(_, g)| g != group));
     }
 
     /// Drops every group's offsets on a topic (DELETE_TOPIC_IN_BROKER).
     pub fn remove_topic(&self, topic: &str) {
-        let mut table = self.lock();
-        let keys: Vec<String> = table
+        self.lock()
             .offset_table
-            .iter()
-            .filter(|(k, _)| Self::split_key(k).is_some_and(|(t, _)| t == topic))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in keys {
-            table.offset_table.remove(&k);
-        }
+            .retain(|k, _| Self::split_key(k).is_none_or(|(t, _)| t != topic));
     }
 
     /// CLONE_GROUP_OFFSET.

@@ -23,17 +23,10 @@ use tokio_util::sync::CancellationToken;
 /// same in `registerBrokerAll`).
 fn announced_topics(broker: &Broker) -> TopicConfigSerializeWrapper {
     let mut wrapper = broker.topics.snapshot();
-    let broker_perm = broker.broker_permission();
+    let broker_perm = broker.knobs.broker_permission();
     if !perm::is_writeable(broker_perm) || !perm::is_readable(broker_perm) {
-        let names: Vec<String> = wrapper
-            .topic_config_table
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect();
-        for name in names {
-            if let Some(c) = wrapper.topic_config_table.get_mut(&name) {
-                c.perm = broker_perm;
-            }
+        for c in wrapper.topic_config_table.values_mut() {
+            c.perm = broker_perm;
         }
     }
     wrapper

@@ -259,19 +259,12 @@ impl TopicConfigManager {
     /// topics; every other topic is not ordered.
     pub fn update_order_topics(&self, order_topics: &[String]) -> Result<(), ConfigFileError> {
         let mut table = self.write();
-        let names: Vec<String> = table
-            .topic_config_table
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect();
         let mut changed = false;
-        for name in names {
-            let want = order_topics.contains(&name);
-            if let Some(c) = table.topic_config_table.get_mut(&name) {
-                if c.order != want {
-                    c.order = want;
-                    changed = true;
-                }
+        for (name, c) in table.topic_config_table.iter_mut() {
+            let want = order_topics.contains(name);
+            if c.order != want {
+                c.order = want;
+                changed = true;
             }
         }
         if changed {

@@ -162,6 +162,22 @@ impl<K: JavaHashKey, V, const CAP: usize> JavaMap<K, V, CAP> {
         self.entries.values().map(|(_, v)| v)
     }
 
+    /// Members in arbitrary order, values mutable (members keep their places).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
+        self.entries.iter_mut().map(|(k, (_, v))| (k, v))
+    }
+
+    /// Values in arbitrary order, mutable.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.entries.values_mut().map(|(_, v)| v)
+    }
+
+    /// Keeps the members `keep` says yes to (it may change their values); the others are
+    /// removed as by [`JavaMap::remove`].
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.entries.retain(|k, (_, v)| keep(k, v));
+    }
+
     /// Members in the order Java writes them.
     pub fn iter_java_order(&self) -> Vec<(&K, &V)> {
         let n = chm_table_size(CAP, self.entries.len());
