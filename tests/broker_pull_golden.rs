@@ -5,12 +5,11 @@
 //! with Java's: code, remark, extFields (keys, values and order), and FOUND bodies byte for byte.
 
 mod golden_replay;
-use golden_replay::{ext_of, extract_store, hex};
+use golden_replay::{assert_same_response, extract_store, recorded_request};
 
 mod broker_pull_common;
 
 use broker_pull_common::*;
-use ferrocket::remoting::{ExtFields, RemotingCommand};
 use serde_json::Value;
 use std::path::Path;
 
@@ -40,19 +39,7 @@ async fn replay(
             && send.contains(&(f["code"].as_i64().unwrap() as i32))
     }) {
         let code = req["code"].as_i64().unwrap() as i32;
-        let frame = hex(req["frame_hex"].as_str().unwrap());
-        let body_len = req["body_len"].as_u64().unwrap() as usize;
-        let ext = ext_of(&req["header"]).map(|pairs| {
-            let mut ext = ExtFields::new();
-            for (k, v) in pairs {
-                ext.insert(k, v);
-            }
-            ext
-        });
-        let mut request = RemotingCommand::request(code, ext);
-        if body_len > 0 {
-            request = request.with_body(frame[frame.len() - body_len..].to_vec());
-        }
+        let request = recorded_request(req);
         if req["oneway"].as_bool().unwrap() {
             b.client.invoke_oneway(&b.addr, request).await.unwrap();
             continue;
@@ -67,32 +54,8 @@ async fn replay(
             continue;
         }
         let what = format!("{scenario}: {} opaque {}", req["code_name"], req["opaque"]);
-        let eh = &expected["header"];
-        assert_eq!(
-            got.code as i64,
-            eh["code"].as_i64().unwrap(),
-            "{what}: code"
-        );
-        assert_eq!(
-            got.remark.as_deref(),
-            eh["remark"].as_str(),
-            "{what}: remark"
-        );
-        let got_ext: Option<Vec<(String, String)>> = got.ext_fields.as_ref().map(|e| {
-            e.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        });
-        assert_eq!(got_ext, ext_of(eh), "{what}: extFields");
-        let body_len = expected["body_len"].as_u64().unwrap() as usize;
-        let frame = hex(expected["frame_hex"].as_str().unwrap());
-        let expected_body = &frame[frame.len() - body_len..];
-        assert_eq!(
-            got.body.as_deref().unwrap_or_default(),
-            expected_body,
-            "{what}: body"
-        );
-        if code == 11 && body_len > 0 {
+        let expected_body = assert_same_response(&what, &got, expected);
+        if code == 11 && !expected_body.is_empty() {
             found_bodies += 1;
         }
         compared += 1;

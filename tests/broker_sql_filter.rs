@@ -5,7 +5,7 @@
 //! NO_MATCHED_MESSAGE, the retry-topic rule of `filterSupportRetry`).
 
 mod golden_replay;
-use golden_replay::{ext_of, extract_store, hex};
+use golden_replay::{assert_same_response, extract_store, recorded_request};
 
 mod broker_pull_common;
 
@@ -13,7 +13,7 @@ use broker_pull_common::*;
 use ferrocket::broker::consumer_filter::ConsumerFilterManager;
 use ferrocket::filter::bloom::BloomFilter;
 use ferrocket::protocol::header::PullMessageRequestHeader;
-use ferrocket::remoting::{request_code, response_code, ExtFields, RemotingCommand};
+use ferrocket::remoting::{request_code, response_code, RemotingCommand};
 use ferrocket::store::message::{MessageExtBrokerInner, StoredRecord};
 use serde_json::Value;
 
@@ -82,50 +82,14 @@ async fn sql_filter_capture_replays_identically_on_the_golden_store() {
     let mut delivered = Vec::new();
     for (req, expected) in exchanges {
         let code = req["code"].as_i64().unwrap() as i32;
-        let frame = hex(req["frame_hex"].as_str().unwrap());
-        let body_len = req["body_len"].as_u64().unwrap() as usize;
-        let ext = ext_of(&req["header"]).map(|pairs| {
-            let mut ext = ExtFields::new();
-            for (k, v) in pairs {
-                ext.insert(k, v);
-            }
-            ext
-        });
-        let mut request = RemotingCommand::request(code, ext);
-        if body_len > 0 {
-            request = request.with_body(frame[frame.len() - body_len..].to_vec());
-        }
+        let request = recorded_request(req);
         let got = b.invoke(request).await;
         let what = format!("{} seq {}", req["code_name"], req["seq"]);
-        let eh = &expected["header"];
-        assert_eq!(
-            got.code as i64,
-            eh["code"].as_i64().unwrap(),
-            "{what}: code"
-        );
-        assert_eq!(
-            got.remark.as_deref(),
-            eh["remark"].as_str(),
-            "{what}: remark"
-        );
-        let got_ext: Option<Vec<(String, String)>> = got.ext_fields.as_ref().map(|e| {
-            e.iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        });
-        assert_eq!(got_ext, ext_of(eh), "{what}: extFields");
-        let body_len = expected["body_len"].as_u64().unwrap() as usize;
-        let frame = hex(expected["frame_hex"].as_str().unwrap());
-        let expected_body = &frame[frame.len() - body_len..];
-        assert_eq!(
-            got.body.as_deref().unwrap_or_default(),
-            expected_body,
-            "{what}: body"
-        );
-        if code == request_code::PULL_MESSAGE && body_len > 0 {
+        let expected_body = assert_same_response(&what, &got, expected);
+        if code == request_code::PULL_MESSAGE && !expected_body.is_empty() {
             found += 1;
             delivered.extend(
-                a_values(expected_body)
+                a_values(&expected_body)
                     .iter()
                     .map(|a| a.parse::<i32>().unwrap()),
             );

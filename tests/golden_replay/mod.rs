@@ -37,3 +37,58 @@ pub fn extract_store(golden: &Path, into: &Path) -> PathBuf {
     assert!(status.success(), "extract main-master.tar.gz");
     into.join("main-master")
 }
+
+/// Asserts that `got` is the response Java recorded in `expected` (a frame of the corpus): code,
+/// remark, extFields in Java's order, and the body byte for byte. Returns the recorded body.
+pub fn assert_same_response(
+    what: &str,
+    got: &ferrocket::remoting::RemotingCommand,
+    expected: &Value,
+) -> Vec<u8> {
+    let eh = &expected["header"];
+    assert_eq!(
+        got.code as i64,
+        eh["code"].as_i64().unwrap(),
+        "{what}: code"
+    );
+    assert_eq!(
+        got.remark.as_deref(),
+        eh["remark"].as_str(),
+        "{what}: remark"
+    );
+    let got_ext: Option<Vec<(String, String)>> = got.ext_fields.as_ref().map(|e| {
+        e.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    });
+    assert_eq!(got_ext, ext_of(eh), "{what}: extFields");
+    let body_len = expected["body_len"].as_u64().unwrap() as usize;
+    let frame = hex(expected["frame_hex"].as_str().unwrap());
+    let expected_body = frame[frame.len() - body_len..].to_vec();
+    assert_eq!(
+        got.body.as_deref().unwrap_or_default(),
+        expected_body.as_slice(),
+        "{what}: body"
+    );
+    expected_body
+}
+
+/// The request a recorded request frame carried: its code, extFields and body (sent as Java's
+/// client sent it).
+pub fn recorded_request(req: &Value) -> ferrocket::remoting::RemotingCommand {
+    let code = req["code"].as_i64().unwrap() as i32;
+    let ext = ext_of(&req["header"]).map(|pairs| {
+        let mut ext = ferrocket::remoting::ExtFields::new();
+        for (k, v) in pairs {
+            ext.insert(k, v);
+        }
+        ext
+    });
+    let mut request = ferrocket::remoting::RemotingCommand::request(code, ext);
+    let body_len = req["body_len"].as_u64().unwrap() as usize;
+    if body_len > 0 {
+        let frame = hex(req["frame_hex"].as_str().unwrap());
+        request = request.with_body(frame[frame.len() - body_len..].to_vec());
+    }
+    request
+}
