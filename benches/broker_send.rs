@@ -40,11 +40,7 @@ async fn run(flush: FlushDiskType, secs: u64) {
     let start = Instant::now();
     let (all, failed) = common::send_load(&client, &addr, IN_FLIGHT, request, deadline).await;
     let elapsed = start.elapsed().as_secs_f64();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
+    let pct = |p: f64| common::percentile(&all, p);
     println!(
         "{flush:?}: {} sends in {elapsed:.2}s = {:.0} msgs/s, p50 {:?}, p99 {:?}, failed {failed}",
         all.len(),
@@ -57,10 +53,7 @@ async fn run(flush: FlushDiskType, secs: u64) {
 }
 
 fn main() {
-    let secs = std::env::var("BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let secs = common::bench_secs();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -82,16 +82,8 @@ async fn run(role: BrokerRole, secs: u64) {
     done.store(true, Ordering::Relaxed);
     let mut lag = sampler.await.unwrap();
     lag.sort();
-    let pct = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
-    let lag_pct = |p: f64| {
-        lag.get(((lag.len() as f64 * p) as usize).min(lag.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
-    };
+    let pct = |p: f64| common::percentile(&all, p);
+    let lag_pct = |p: f64| common::percentile(&lag, p);
     let mean_lag = lag.iter().sum::<i64>() as f64 / lag.len().max(1) as f64;
     println!(
         "{role:?}: {} sends in {elapsed:.2}s = {:.0} msgs/s, p50 {:?}, p99 {:?}, failed {failed}; \
@@ -112,10 +104,7 @@ async fn run(role: BrokerRole, secs: u64) {
 }
 
 fn main() {
-    let secs = std::env::var("BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let secs = common::bench_secs();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -72,3 +72,19 @@ pub async fn send_load(
     all.sort();
     (all, failed)
 }
+
+/// The `p` quantile (0..=1) of `sorted` samples; the type's default when there are none.
+pub fn percentile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Seconds per run: `BENCH_SECS`, default 3.
+pub fn bench_secs() -> u64 {
+    std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+}
