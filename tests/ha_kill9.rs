@@ -8,16 +8,16 @@ use ferrocket::remoting::{response_code, ClientConfig, RemotingClient};
 use ferrocket::store::config::{BrokerRole, MessageStoreConfig};
 use ferrocket::store::message::StoredRecord;
 use ferrocket::store::message_store::MessageStore;
-use ha_support::{free_port_trio, start_slave, TempDir};
+use ha_support::{start_slave, wait_until, TempDir};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::Proc;
+use support::{free_broker_port, Proc};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_sync_master_sends_survive_a_master_kill_9() {
     let dir = TempDir::new("ha-kill9");
     let m_root = dir.path().join("m");
-    let port = free_port_trio();
+    let port = free_broker_port("127.0.0.1");
     let conf = dir.path().join("master.conf");
     std::fs::write(
         &conf,
@@ -38,13 +38,11 @@ async fn acknowledged_sync_master_sends_survive_a_master_kill_9() {
     );
     let s_root = dir.path().join("s");
     let slave = start_slave(&s_root, &format!("127.0.0.1:{}", port + 1)).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while slave.broker.ha.status().behind_master != 0
-        || !slave.broker.ha.status().connected_to_master
-    {
-        assert!(std::time::Instant::now() < deadline, "slave connects");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("slave connects", Duration::from_secs(20), || {
+        let status = slave.broker.ha.status();
+        status.behind_master == 0 && status.connected_to_master
+    })
+    .await;
     // Let the master see the slave's first report before loading it.
     tokio::time::sleep(Duration::from_millis(200)).await;
 

@@ -5,6 +5,7 @@
 //! more than it was sent releases nothing (Java bug #3015).
 
 mod ha_support;
+mod support;
 
 use ferrocket::ha::wire::encode_report;
 use ferrocket::remoting::{response_code, ClientConfig, RemotingClient};
@@ -66,29 +67,23 @@ async fn one_and_two_slaves_under_load_end_byte_identical() {
         .iter()
         .all(|(_, code, _)| *code == response_code::SUCCESS));
     wait_caught_up(&master, &[&s1]).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while s2.broker.store.max_phy_offset() != master.broker.store.max_phy_offset() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "second slave catches up"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("second slave catches up", Duration::from_secs(30), || {
+        s2.broker.store.max_phy_offset() == master.broker.store.max_phy_offset()
+    })
+    .await;
     let status = master.broker.ha.status();
     assert_eq!(status.connected_slaves, 2);
     // Every slave acknowledged the end (within a heartbeat; they report after each append).
     let end = master.broker.store.max_phy_offset();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while master
-        .broker
-        .ha
-        .slave_reports()
-        .iter()
-        .any(|(_, o)| *o != end)
-    {
-        assert!(std::time::Instant::now() < deadline, "acks reach the end");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("acks reach the end", Duration::from_secs(10), || {
+        master
+            .broker
+            .ha
+            .slave_reports()
+            .iter()
+            .all(|(_, o)| *o == end)
+    })
+    .await;
     assert_eq!(master.broker.ha.push_to_slave_max_offset(), end);
     // The slaves dispatched what they received: a message is readable by queue.
     assert!(s1.broker.store.wait_dispatched(Duration::from_secs(10)));
@@ -122,7 +117,11 @@ async fn one_and_two_slaves_under_load_end_byte_identical() {
 async fn slave_restart_and_master_restart_resume() {
     let dir = TempDir::new("ha-restarts");
     let (m_root, s_root) = (dir.path().join("m"), dir.path().join("s"));
-    let m_settings = settings(&m_root, free_port_trio(), BrokerRole::AsyncMaster);
+    let m_settings = settings(
+        &m_root,
+        support::free_broker_port("127.0.0.1"),
+        BrokerRole::AsyncMaster,
+    );
     let master = start(m_settings.clone()).await;
     let ha = ha_addr(&master);
     let slave = start_slave(&s_root, &ha).await;
@@ -165,11 +164,10 @@ async fn sync_master_acknowledges_only_what_a_slave_stored() {
         .is_some());
 
     let slave = start_slave(&dir.path().join("s"), &ha_addr(&master)).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while master.broker.ha.connected_slaves() == 0 {
-        assert!(std::time::Instant::now() < deadline, "slave connects");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("slave connects", Duration::from_secs(10), || {
+        master.broker.ha.connected_slaves() > 0
+    })
+    .await;
     // Concurrent sends: each SUCCESS is already in the slave's CommitLog when it arrives.
     let client = Arc::new(client);
     let mut tasks = Vec::new();
@@ -219,14 +217,10 @@ async fn a_slave_that_stops_acknowledging_gives_flush_slave_timeout() {
         .await
         .unwrap();
     fake.write_all(&encode_report(0)).await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while master.broker.ha.slave_reports().first().map(|r| r.1) != Some(0) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "fake slave registered"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("fake slave registered", Duration::from_secs(10), || {
+        master.broker.ha.slave_reports().first().map(|r| r.1) == Some(0)
+    })
+    .await;
     let client = RemotingClient::new(ClientConfig::default());
     let addr = master.broker.broker_addr.clone();
     let (code, offset) = send(&client, &addr, 1, 100).await;
@@ -238,11 +232,10 @@ async fn a_slave_that_stops_acknowledging_gives_flush_slave_timeout() {
         .is_some());
     // A slave that is too far behind (haSlaveFallbehindMax) is "not available" at once.
     drop(fake);
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while master.broker.ha.connected_slaves() > 0 {
-        assert!(std::time::Instant::now() < deadline, "fake slave dropped");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("fake slave dropped", Duration::from_secs(10), || {
+        master.broker.ha.connected_slaves() == 0
+    })
+    .await;
     let (code, _) = send(&client, &addr, 2, 100).await;
     assert_eq!(code, response_code::SLAVE_NOT_AVAILABLE);
     client.shutdown();
@@ -261,14 +254,10 @@ async fn slave_too_far_behind_is_not_available() {
         .await
         .unwrap();
     fake.write_all(&encode_report(0)).await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while master.broker.ha.slave_reports().first().map(|r| r.1) != Some(0) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "fake slave registered"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("fake slave registered", Duration::from_secs(10), || {
+        master.broker.ha.slave_reports().first().map(|r| r.1) == Some(0)
+    })
+    .await;
     let client = RemotingClient::new(ClientConfig::default());
     // 2000-byte body: the message's end is beyond haSlaveFallbehindMax from the acked 0.
     let (code, _) = send(&client, &master.broker.broker_addr, 1, 2000).await;
@@ -309,27 +298,21 @@ async fn a_report_beyond_what_was_sent_releases_nothing() {
         .unwrap();
     fake.write_all(&encode_report(0)).await.unwrap();
     let ha = master.broker.ha.clone();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while ha.slave_reports().first().map(|r| r.1) != Some(0) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "fake slave registered"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("fake slave registered", Duration::from_secs(10), || {
+        ha.slave_reports().first().map(|r| r.1) == Some(0)
+    })
+    .await;
     let addr = master.broker.broker_addr.clone();
     let send_task = tokio::spawn(async move {
         let client = RemotingClient::new(ClientConfig::default());
         send(&client, &addr, 1, 100).await
     });
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while ha.waiting_sends() == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the send waits for the slave"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_until(
+        "the send waits for the slave",
+        Duration::from_secs(10),
+        || ha.waiting_sends() > 0,
+    )
+    .await;
     // The fake slave claims everything the master has (Java would count it: it is not beyond
     // the master's max offset).
     let end = master.broker.store.max_phy_offset();
@@ -417,11 +400,10 @@ async fn sync_flush_and_sync_master_together() {
     })
     .await;
     let slave = start_slave(&dir.path().join("s"), &ha_addr(&master)).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while master.broker.ha.connected_slaves() == 0 {
-        assert!(std::time::Instant::now() < deadline, "slave connects");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_until("slave connects", Duration::from_secs(10), || {
+        master.broker.ha.connected_slaves() > 0
+    })
+    .await;
     let client = RemotingClient::new(ClientConfig::default());
     for i in 0..50 {
         let (code, offset) = send(&client, &master.broker.broker_addr, i, 200).await;

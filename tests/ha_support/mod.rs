@@ -9,29 +9,20 @@ use ferrocket::protocol::{read_header, CommandHeader};
 use ferrocket::remoting::{request_code, RemotingClient, RemotingCommand};
 use ferrocket::store::config::BrokerRole;
 use ferrocket::store::message::msg_id::parse_offset_msg_id;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 pub const TOPIC: &str = "HaTopic";
 
-pub struct TempDir(PathBuf);
+// The including test binary declares `mod support;` too (one copy per binary).
+pub use crate::support::TempDir;
 
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("ferrocket-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+/// Polls `cond` every 10 ms until it holds; fails the test naming `what` after `timeout`.
+pub async fn wait_until(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !cond() {
+        assert!(std::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -51,25 +42,6 @@ pub fn settings(root: &Path, port: u16, role: BrokerRole) -> BrokerSettings {
         s.broker.broker_id = 1;
     }
     s
-}
-
-/// A free port whose neighbours (VIP port - 2, HA port + 1) are free too right now.
-pub fn free_port_trio() -> u16 {
-    for _ in 0..100 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if !(1030..=65000).contains(&port) {
-            continue;
-        }
-        let free = |p: u16| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok();
-        if free(port - 2) && free(port + 1) {
-            return port;
-        }
-    }
-    panic!("no free port trio");
 }
 
 pub async fn start(settings: BrokerSettings) -> RunningBroker {
@@ -99,7 +71,7 @@ pub async fn start_master(
 pub async fn start_on_free_ports(mut s: BrokerSettings) -> RunningBroker {
     let mut last = None;
     for _ in 0..20 {
-        let port = free_port_trio();
+        let port = crate::support::free_broker_port("127.0.0.1");
         s.server.listen_port = port as i32;
         s.store.ha_listen_port = port as i32 + 1;
         match ferrocket::broker::runtime::start(s.clone()).await {
