@@ -47,6 +47,13 @@ impl Admin {
     }
 }
 
+/// The response's code and remark are `code` and `remark` (Java's texts, exactly).
+#[track_caller]
+fn assert_answer(resp: &RemotingCommand, code: i32, remark: Option<&str>) {
+    assert_eq!(resp.code, code, "code (remark {:?})", resp.remark);
+    assert_eq!(resp.remark.as_deref(), remark);
+}
+
 fn temp_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("ferrocket-admin-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -108,18 +115,21 @@ async fn topics_groups_offsets_and_stats() {
             &create_topic("AdminTopic", 8),
         )
         .await;
-    assert_eq!(resp.code, response_code::SUCCESS);
-    assert_eq!(resp.remark.as_deref(), Some("not set any response code"));
+    assert_answer(
+        &resp,
+        response_code::SUCCESS,
+        Some("not set any response code"),
+    );
     let resp = admin
         .code(
             request_code::UPDATE_AND_CREATE_TOPIC,
             &create_topic("SCHEDULE_TOPIC_XXXX", 8),
         )
         .await;
-    assert_eq!(resp.code, response_code::SYSTEM_ERROR);
-    assert_eq!(
-        resp.remark.as_deref(),
-        Some("The topic[SCHEDULE_TOPIC_XXXX] is conflict with system topic.")
+    assert_answer(
+        &resp,
+        response_code::SYSTEM_ERROR,
+        Some("The topic[SCHEDULE_TOPIC_XXXX] is conflict with system topic."),
     );
     let resp = admin
         .code(
@@ -127,10 +137,10 @@ async fn topics_groups_offsets_and_stats() {
             &create_topic("bad topic!", 8),
         )
         .await;
-    assert_eq!(resp.code, response_code::SYSTEM_ERROR);
-    assert_eq!(
-        resp.remark.as_deref(),
-        Some("The specified topic contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$")
+    assert_answer(
+        &resp,
+        response_code::SYSTEM_ERROR,
+        Some("The specified topic contains illegal characters, allowing only ^[%|a-zA-Z0-9_-]+$"),
     );
 
     // GET_ALL_TOPIC_CONFIG: the wrapper with its version; empty extFields as Java.
@@ -218,8 +228,11 @@ async fn topics_groups_offsets_and_stats() {
             },
         )
         .await;
-    assert_eq!(resp.code, response_code::TOPIC_NOT_EXIST);
-    assert_eq!(resp.remark.as_deref(), Some("topic[NoSuchTopic] not exist"));
+    assert_answer(
+        &resp,
+        response_code::TOPIC_NOT_EXIST,
+        Some("topic[NoSuchTopic] not exist"),
+    );
 
     // Subscription groups: the golden mqadmin updateSubGroup body.
     let version_before = broker.groups.data_version();
@@ -370,10 +383,10 @@ async fn connection_lists_follow_heartbeats() {
             },
         )
         .await;
-    assert_eq!(resp.code, response_code::CONSUMER_NOT_ONLINE);
-    assert_eq!(
-        resp.remark.as_deref(),
-        Some("the consumer group[cg] not online")
+    assert_answer(
+        &resp,
+        response_code::CONSUMER_NOT_ONLINE,
+        Some("the consumer group[cg] not online"),
     );
     let resp = admin
         .code(
@@ -383,10 +396,10 @@ async fn connection_lists_follow_heartbeats() {
             },
         )
         .await;
-    assert_eq!(resp.code, response_code::SYSTEM_ERROR);
-    assert_eq!(
-        resp.remark.as_deref(),
-        Some("the producer group[pg] not exist")
+    assert_answer(
+        &resp,
+        response_code::SYSTEM_ERROR,
+        Some("the producer group[pg] not exist"),
     );
 
     let heartbeat = r#"{"clientID":"127.0.0.1@7#7","consumerDataSet":[{"consumeFromWhere":"CONSUME_FROM_FIRST_OFFSET","consumeType":"CONSUME_PASSIVELY","groupName":"cg","messageModel":"CLUSTERING","subscriptionDataSet":[{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":5,"tagsSet":[],"topic":"T"}],"unitMode":false}],"producerDataSet":[{"groupName":"pg"}]}"#;
