@@ -179,15 +179,6 @@ impl Broker {
         }))
     }
 
-    /// The settings as UPDATE_BROKER_CONFIG last left them (what GET_BROKER_CONFIG reports).
-    pub fn settings(&self) -> BrokerSettings {
-        self.live_config
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .settings
-            .clone()
-    }
-
     /// Makes the runtime-changeable keys of `settings` (the live configuration after
     /// UPDATE_BROKER_CONFIG) take effect: the knobs, and the copies the topic table, the
     /// subscription groups and the store keep.
