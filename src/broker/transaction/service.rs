@@ -4,10 +4,10 @@
 
 use super::check;
 use super::message::{op_message, StoredMessage};
+use crate::broker::handlers::send::put_message;
 use crate::broker::Broker;
 use crate::protocol::topic;
-use crate::store::commit_log::{PutMessageResult, PutMessageStatus};
-use crate::store::message::MessageExtBrokerInner;
+use crate::store::commit_log::PutMessageStatus;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,17 +22,6 @@ pub fn broker_host(broker: &Broker) -> SocketAddr {
         .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
 }
 
-/// Stores a message off the reactor (the store may wait for the disk); on a SYNC_MASTER it then
-/// waits for a slave, as every Java `putMessage` does.
-pub async fn put_blocking(broker: &Broker, msg: MessageExtBrokerInner) -> PutMessageResult {
-    let store = broker.store.clone();
-    let wait = msg.wait_store_msg_ok();
-    let result = tokio::task::spawn_blocking(move || store.put_message(msg))
-        .await
-        .unwrap_or_else(|_| PutMessageResult::failed(PutMessageStatus::UnknownError));
-    broker.ha.after_put(result, wait).await
-}
-
 /// Java `deletePrepareMessage`: records in the op queue that the half message is done. Java
 /// ignores a failed op write (the half message is then checked again later); so do we, loudly.
 pub async fn delete_prepare_message(broker: &Broker, half: &StoredMessage) -> bool {
@@ -42,7 +31,7 @@ pub async fn delete_prepare_message(broker: &Broker, half: &StoredMessage) -> bo
         broker_host(broker),
         broker.now_millis(),
     );
-    let result = put_blocking(broker, op).await;
+    let result = put_message(broker, op).await;
     if result.status != PutMessageStatus::PutOk {
         tracing::error!(
             half_offset = half.queue_offset,

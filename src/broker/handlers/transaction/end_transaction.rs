@@ -84,7 +84,7 @@ async fn process(
             "the prepared message has no REAL_TOPIC/REAL_QID",
         ));
     };
-    let result = crate::broker::transaction::service::put_blocking(broker, committed).await;
+    let result = crate::broker::handlers::send::put_message(broker, committed).await;
     let (code, remark) = final_put_response(broker, result.status);
     if code == response_code::SUCCESS {
         delete_prepare_message(broker, &half).await;

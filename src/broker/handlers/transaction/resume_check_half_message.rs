@@ -3,8 +3,8 @@
 //! many checks (named by its offset msgId) goes back to the half queue with its check count
 //! reset, so the check service asks its producer again.
 
+use crate::broker::handlers::send::put_message;
 use crate::broker::transaction::message::StoredMessage;
-use crate::broker::transaction::service::put_blocking;
 use crate::broker::Broker;
 use crate::protocol::decode_header;
 use crate::protocol::header::ResumeCheckHalfMessageRequestHeader;
@@ -39,7 +39,7 @@ pub async fn handle(
             Some(EXCEPTION.to_string()),
         ));
     };
-    let result = put_blocking(broker, message.resumed()).await;
+    let result = put_message(broker, message.resumed()).await;
     Some(if result.status == PutMessageStatus::PutOk {
         RemotingCommand::response_to(&request, response_code::SUCCESS, None)
     } else {
