@@ -34,6 +34,9 @@ pub struct ConsumeQueueStore {
     /// CommitLog) belongs to the deleted topic and must not re-create its queues, holding a
     /// unit at an old offset in front of the re-created topic's first message.
     deleted_below: std::sync::Mutex<HashMap<String, i64>>,
+    /// Whether `deleted_below` has any entry: spares every dispatch the lock until a topic has
+    /// been deleted.
+    has_deletions: AtomicBool,
 }
 
 impl std::fmt::Debug for ConsumeQueueStore {
@@ -57,6 +60,7 @@ impl ConsumeQueueStore {
             logics_msg_timestamp: AtomicI64::new(0),
             logics_queue_error: AtomicBool::new(false),
             deleted_below: std::sync::Mutex::new(HashMap::new()),
+            has_deletions: AtomicBool::new(false),
         }
     }
 
@@ -366,6 +370,9 @@ impl ConsumeQueueStore {
 
     /// Whether a record of `topic` at `commit_log_offset` was stored before the topic's deletion.
     fn deleted_before(&self, topic: &str, commit_log_offset: i64) -> bool {
+        if !self.has_deletions.load(Ordering::Acquire) {
+            return false;
+        }
         let fences = self.deleted_below.lock().unwrap_or_else(|p| p.into_inner());
         fences
             .get(topic)
@@ -380,6 +387,7 @@ impl ConsumeQueueStore {
             let mut fences = self.deleted_below.lock().unwrap_or_else(|p| p.into_inner());
             let fence = fences.entry(topic.to_string()).or_insert(stored_up_to);
             *fence = (*fence).max(stored_up_to);
+            self.has_deletions.store(true, Ordering::Release);
         }
         self.delete_topic(topic)
     }
