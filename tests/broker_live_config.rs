@@ -246,3 +246,66 @@ async fn retention_keys_reach_the_store() {
     assert!(min <= store.max_phy_offset());
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_and_transaction_keys_take_effect_without_restart() {
+    let b = TestBroker::start("live-pull", |_| {}).await;
+    b.create_topic("T", 1);
+    for i in 0..10 {
+        b.put("T", 0, format!("m{i}").as_bytes(), None);
+    }
+
+    // maxTransferCountOnMessageInMemory bounds one pull's batch from the next pull on.
+    let resp = b.pull(&pull_header("g", "T", 0, 0, "*")).await;
+    assert_eq!((resp.code, offsets(&resp).0), (rc::SUCCESS, 10));
+    update_config(&b, "maxTransferCountOnMessageInMemory=3\n").await;
+    let resp = b.pull(&pull_header("g", "T", 0, 0, "*")).await;
+    assert_eq!((resp.code, offsets(&resp).0), (rc::SUCCESS, 3));
+    update_config(&b, "maxTransferBytesOnMessageInMemory=1\n").await;
+    let resp = b.pull(&pull_header("g", "T", 0, 4, "*")).await;
+    assert_eq!(
+        (resp.code, offsets(&resp).0),
+        (rc::SUCCESS, 5),
+        "the first message always goes, the byte bound stops the batch after it"
+    );
+
+    // longPollingEnable off: a suspended pull at the end of the queue is held
+    // shortPollingTimeMills (here 2.5 s), not the 20 s the consumer asked for.
+    update_config(&b, "longPollingEnable=false\nshortPollingTimeMills=2500\n").await;
+    let mut header = pull_header("g", "T", 0, 10, "*");
+    header.sys_flag |= FLAG_SUSPEND;
+    header.suspend_timeout_millis = 20_000;
+    let started = Instant::now();
+    let resp = b.pull(&header).await;
+    let held = started.elapsed();
+    assert_eq!(resp.code, rc::PULL_NOT_FOUND);
+    assert!(
+        held >= Duration::from_millis(2500) && held < Duration::from_secs(15),
+        "held {held:?}"
+    );
+
+    // The transaction check keys reach the check service's next pass.
+    update_config(
+        &b,
+        "transactionTimeOut=1500\ntransactionCheckMax=4\ntransactionCheckInterval=2500\n",
+    )
+    .await;
+    let knobs = &b.running.broker.knobs;
+    assert_eq!(
+        (
+            knobs.transaction_time_out(),
+            knobs.transaction_check_max(),
+            knobs.transaction_check_interval()
+        ),
+        (1500, 4, 2500)
+    );
+    let config = broker_config(&b).await;
+    for line in [
+        "maxTransferCountOnMessageInMemory=3",
+        "shortPollingTimeMills=2500",
+        "transactionCheckMax=4",
+    ] {
+        assert!(has_line(&config, line), "{line}");
+    }
+    b.shutdown().await;
+}

@@ -1015,3 +1015,42 @@ async fn check_immunity_defers_the_check() {
     running.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A SYNC_MASTER's check pass writes its re-put half messages as a send does: it counts one as
+/// written only once a slave has it. With no slave connected the re-put answers
+/// SLAVE_NOT_AVAILABLE, so the pass asks no producer and stops its walk where it was (the
+/// half message is checked again on a later pass, when a slave may be back).
+#[tokio::test]
+async fn sync_master_check_pass_waits_for_a_slave() {
+    let dir = temp_dir("sync-master");
+    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+        s.broker.broker_name = "broker-a".into();
+        s.broker.transaction_check_interval = 3_600_000;
+        s.store.broker_role = ferrocket::store::config::BrokerRole::SyncMaster;
+    })
+    .await;
+    running
+        .broker
+        .topics
+        .update(TopicConfig::new("TxT", 4, 4, 6))
+        .unwrap();
+    let addr = running.local_addrs[0].to_string();
+    let (client, mut rx) = producer("txg", &[]);
+    heartbeat(&client, &addr, "txg").await;
+
+    // The half message itself is stored; the send says no slave has it, as Java's would.
+    let resp = send_half_raw(&client, &addr, "txg", "h", 0).await;
+    assert_eq!(resp.code, response_code::SLAVE_NOT_AVAILABLE);
+    assert_eq!(max_offset(&running, HALF, 0), 1);
+
+    assert_eq!(run_check_pass(&running, 0, 15).await, 0, "no check sent");
+    assert!(rx.try_recv().is_err());
+    let offsets = &running.broker.offsets;
+    assert_eq!(
+        offsets.query(CID_SYS_RMQ_TRANS, HALF, 0),
+        -1,
+        "the walk did not move past the half message"
+    );
+    running.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

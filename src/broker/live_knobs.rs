@@ -9,9 +9,12 @@
 //!
 //! Live here: brokerPermission, autoCreateTopicEnable, autoCreateSubscriptionGroup,
 //! slaveReadEnable, rejectTransactionMessage, longPollingEnable,
-//! notifyConsumerIdsChangedEnable, maxMessageSize, defaultQueryMaxNum, fileReservedTime, and
-//! in the store's retention pass deleteWhen, diskMaxUsedSpaceRatio, cleanFileForciblyEnable,
-//! deleteCommitLogFilesInterval and cleanResourceInterval.
+//! notifyConsumerIdsChangedEnable, shortPollingTimeMills, transactionTimeOut,
+//! transactionCheckMax, transactionCheckInterval, maxMessageSize, defaultQueryMaxNum,
+//! fileReservedTime; in the store's pull path accessMessageInMemoryMaxRatio and the four
+//! maxTransfer{Bytes,Count}OnMessageIn{Memory,Disk} limits; in its retention pass deleteWhen,
+//! diskMaxUsedSpaceRatio, cleanFileForciblyEnable, deleteCommitLogFilesInterval and
+//! cleanResourceInterval.
 //!
 //! Every other key is stored, reported by GET_BROKER_CONFIG and written to the properties
 //! file, but takes effect at the next start: thread pool sizes and queue capacities, ports,
@@ -19,7 +22,7 @@
 //! settings (Java reads most of these once, at start-up, too).
 
 use super::settings::BrokerSettings;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, Ordering::Relaxed};
 
 /// The runtime-changeable switches and limits, read with a relaxed atomic load: they order no
 /// other memory, and a request that sees the old value a moment after the update behaves as
@@ -33,6 +36,10 @@ pub struct LiveKnobs {
     reject_transaction_message: AtomicBool,
     long_polling_enable: AtomicBool,
     notify_consumer_ids_changed_enable: AtomicBool,
+    short_polling_time_mills: AtomicI64,
+    transaction_time_out: AtomicI64,
+    transaction_check_max: AtomicI32,
+    transaction_check_interval: AtomicI64,
     max_message_size: AtomicI32,
     default_query_max_num: AtomicI32,
     file_reserved_time: AtomicI32,
@@ -48,6 +55,10 @@ impl LiveKnobs {
             reject_transaction_message: AtomicBool::new(false),
             long_polling_enable: AtomicBool::new(false),
             notify_consumer_ids_changed_enable: AtomicBool::new(false),
+            short_polling_time_mills: AtomicI64::new(0),
+            transaction_time_out: AtomicI64::new(0),
+            transaction_check_max: AtomicI32::new(0),
+            transaction_check_interval: AtomicI64::new(0),
             max_message_size: AtomicI32::new(0),
             default_query_max_num: AtomicI32::new(0),
             file_reserved_time: AtomicI32::new(0),
@@ -71,6 +82,14 @@ impl LiveKnobs {
             .store(b.long_polling_enable, Relaxed);
         self.notify_consumer_ids_changed_enable
             .store(b.notify_consumer_ids_changed_enable, Relaxed);
+        self.short_polling_time_mills
+            .store(b.short_polling_time_mills, Relaxed);
+        self.transaction_time_out
+            .store(b.transaction_time_out, Relaxed);
+        self.transaction_check_max
+            .store(b.transaction_check_max, Relaxed);
+        self.transaction_check_interval
+            .store(b.transaction_check_interval, Relaxed);
         self.max_message_size.store(s.max_message_size, Relaxed);
         self.default_query_max_num
             .store(s.default_query_max_num, Relaxed);
@@ -107,6 +126,26 @@ impl LiveKnobs {
         self.notify_consumer_ids_changed_enable.load(Relaxed)
     }
 
+    /// `shortPollingTimeMills`: how long a pull is held when long polling is off.
+    pub fn short_polling_time_mills(&self) -> i64 {
+        self.short_polling_time_mills.load(Relaxed)
+    }
+
+    /// `transactionTimeOut`: how old a half message must be before it is checked back.
+    pub fn transaction_time_out(&self) -> i64 {
+        self.transaction_time_out.load(Relaxed)
+    }
+
+    /// `transactionCheckMax`: check-backs before a half message is discarded.
+    pub fn transaction_check_max(&self) -> i32 {
+        self.transaction_check_max.load(Relaxed)
+    }
+
+    /// `transactionCheckInterval`: the pause between two check passes.
+    pub fn transaction_check_interval(&self) -> i64 {
+        self.transaction_check_interval.load(Relaxed)
+    }
+
     /// `maxMessageSize` (a store key): the body limit the store enforces and the send
     /// path's MESSAGE_ILLEGAL remark reports.
     pub fn max_message_size(&self) -> i32 {
@@ -141,6 +180,10 @@ mod tests {
         s.broker.reject_transaction_message = true;
         s.broker.long_polling_enable = false;
         s.broker.notify_consumer_ids_changed_enable = false;
+        s.broker.short_polling_time_mills = 250;
+        s.broker.transaction_time_out = 1_000;
+        s.broker.transaction_check_max = 3;
+        s.broker.transaction_check_interval = 2_000;
         s.store.max_message_size = 1024;
         s.store.default_query_max_num = 7;
         s.store.file_reserved_time = 1;
@@ -152,6 +195,10 @@ mod tests {
         assert!(knobs.reject_transaction_message());
         assert!(!knobs.long_polling_enable());
         assert!(!knobs.notify_consumer_ids_changed_enable());
+        assert_eq!(knobs.short_polling_time_mills(), 250);
+        assert_eq!(knobs.transaction_time_out(), 1_000);
+        assert_eq!(knobs.transaction_check_max(), 3);
+        assert_eq!(knobs.transaction_check_interval(), 2_000);
         assert_eq!(knobs.max_message_size(), 1024);
         assert_eq!(knobs.default_query_max_num(), 7);
         assert_eq!(knobs.file_reserved_time(), 1);

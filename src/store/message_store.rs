@@ -31,6 +31,7 @@ use super::index::{IndexConfig, IndexService};
 use super::mapped_file::MappedSlice;
 use super::message::record::{check_record, DecodeError, RecordCheck, StoredRecord};
 use super::message::{MessageExtBatch, MessageExtBrokerInner};
+use super::pull_limits::PullLimits;
 use super::recovery::{self, LogicFiles, RecoveryReport};
 use super::retention::{CleanCommitLogService, RunningFlags};
 
@@ -202,9 +203,11 @@ pub struct MessageStore {
     config: MessageStoreConfig,
     /// The config as UPDATE_BROKER_CONFIG last set it. Only the retention pass reads it
     /// (fileReservedTime, deleteWhen, diskMaxUsedSpaceRatio, cleanFileForciblyEnable,
-    /// deleteCommitLogFilesInterval, cleanResourceInterval), and `maxMessageSize` goes to the
-    /// CommitLog; every other key takes effect at the next start.
+    /// deleteCommitLogFilesInterval, cleanResourceInterval); `maxMessageSize` goes to the
+    /// CommitLog and the pull batch bounds to `pull_limits`; every other key takes effect at
+    /// the next start.
     live_config: RwLock<MessageStoreConfig>,
+    pull_limits: PullLimits,
     commit_log: Arc<CommitLog>,
     logics: Arc<Logics>,
     checkpoint: Arc<Checkpoint>,
@@ -331,6 +334,7 @@ impl MessageStore {
 
         let store = Arc::new(MessageStore {
             live_config: RwLock::new(config.clone()),
+            pull_limits: PullLimits::new(&config),
             config,
             commit_log,
             logics,
@@ -469,10 +473,12 @@ impl MessageStore {
     }
 
     /// UPDATE_BROKER_CONFIG: the retention pass uses `config`'s values from its next run, the
-    /// CommitLog its `maxMessageSize` from the next put.
+    /// CommitLog its `maxMessageSize` from the next put, pulls the batch bounds from the next
+    /// pull.
     pub fn update_live_config(&self, config: &MessageStoreConfig) {
         self.commit_log
             .set_max_message_size(config.max_message_size);
+        self.pull_limits.refresh(config);
         *self.live_config.write().unwrap_or_else(|p| p.into_inner()) = config.clone();
     }
 
@@ -599,8 +605,7 @@ impl MessageStore {
     }
 
     fn in_disk(&self, offset_py: i64, max_offset_py: i64) -> bool {
-        let memory = self.total_physical_memory as f64
-            * (self.config.access_message_in_memory_max_ratio as f64 / 100.0);
+        let memory = self.pull_limits.memory_window(self.total_physical_memory);
         (max_offset_py - offset_py) as f64 > memory
     }
 
@@ -618,18 +623,7 @@ impl MessageStore {
         if max_msg_nums as i64 <= message_total as i64 {
             return true;
         }
-        let c = &self.config;
-        let (max_bytes, max_count) = if in_disk {
-            (
-                c.max_transfer_bytes_on_message_in_disk,
-                c.max_transfer_count_on_message_in_disk,
-            )
-        } else {
-            (
-                c.max_transfer_bytes_on_message_in_memory,
-                c.max_transfer_count_on_message_in_memory,
-            )
-        };
+        let (max_bytes, max_count) = self.pull_limits.batch_bounds(in_disk);
         buffer_total as i64 + size_py as i64 > max_bytes as i64
             || message_total as i64 > max_count as i64 - 1
     }
@@ -729,8 +723,7 @@ impl MessageStore {
             }
             result.next_begin_offset = offset + scanned as i64;
             let diff = max_offset_py - max_phy_offset_pulling;
-            let memory = self.total_physical_memory as f64
-                * (self.config.access_message_in_memory_max_ratio as f64 / 100.0);
+            let memory = self.pull_limits.memory_window(self.total_physical_memory);
             result.suggest_pulling_from_slave = diff as f64 > memory;
         } else {
             result.status = GetMessageStatus::OffsetFoundNull;

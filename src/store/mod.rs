@@ -14,5 +14,6 @@ pub mod mapped_file_queue;
 pub mod message;
 pub mod message_store;
 pub mod metadata;
+pub mod pull_limits;
 pub mod recovery;
 pub mod retention;

@@ -20,7 +20,7 @@ use crate::protocol::header::CheckTransactionStateRequestHeader;
 use crate::protocol::topic;
 use crate::protocol::write_header;
 use crate::remoting::{request_code, RemotingCommand};
-use crate::store::commit_log::PutMessageStatus;
+use crate::store::commit_log::{PutMessageResult, PutMessageStatus};
 use crate::store::message::{property, MessageExtBrokerInner};
 use crate::store::message_store::GetMessageStatus;
 use std::collections::HashMap;
@@ -188,7 +188,21 @@ impl OpState {
 }
 
 fn put_ok(broker: &Broker, msg: MessageExtBrokerInner) -> bool {
-    broker.store.put_message(msg).status == PutMessageStatus::PutOk
+    put_replicated(broker, msg).status == PutMessageStatus::PutOk
+}
+
+/// A put as Java's `putMessage` does it, flush and replica included: on a SYNC_MASTER the
+/// re-put half message counts as written only once a slave has it, so a failover cannot lose a
+/// half message the pass has already moved past. The pass runs on a blocking thread (see the
+/// module note), so it waits for the slave there; without a runtime (no HA service to wait
+/// for) the store's answer stands.
+fn put_replicated(broker: &Broker, msg: MessageExtBrokerInner) -> PutMessageResult {
+    let wait = msg.wait_store_msg_ok();
+    let result = broker.store.put_message(msg);
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => runtime.block_on(broker.ha.after_put(result, wait)),
+        Err(_) => result,
+    }
 }
 
 /// Java `needSkip`: born longer ago than the store keeps files.
@@ -211,7 +225,7 @@ fn discard(broker: &Broker, msg: &StoredMessage) {
         }
         Err(e) => tracing::warn!("creating {}: {e}", topic::TRANS_CHECK_MAX_TIME_TOPIC),
     }
-    let status = broker.store.put_message(msg.discarded(0)).status;
+    let status = put_replicated(broker, msg.discarded(0)).status;
     if status == PutMessageStatus::PutOk {
         tracing::info!(
             half_offset = msg.queue_offset,
@@ -231,7 +245,7 @@ fn discard(broker: &Broker, msg: &StoredMessage) {
 /// Java `putBackHalfMsgQueue`: the half message written again at the tail; on success `msg`
 /// stands for the new copy (see `StoredMessage::moved_to`).
 fn put_back(broker: &Broker, msg: &mut StoredMessage) -> bool {
-    let result = broker.store.put_message(msg.renewed());
+    let result = put_replicated(broker, msg.renewed());
     match (result.status, result.append) {
         (PutMessageStatus::PutOk, Some(append)) => {
             msg.moved_to(append.logics_offset, append.wrote_offset);
@@ -272,7 +286,8 @@ pub fn check_request(msg: &StoredMessage) -> Option<CheckRequest> {
     })
 }
 
-/// One pass over every half queue. Returns the check-backs to send.
+/// One pass over every half queue. Returns the check-backs to send. Blocks (store reads and
+/// writes, a SYNC_MASTER's replica waits): call it from a blocking thread, never the reactor.
 pub fn check_pass(broker: &Broker, transaction_timeout: i64, check_max: i32) -> Vec<CheckRequest> {
     let mut checks = Vec::new();
     for queue_id in 0..half_topic_queue_nums(broker) {

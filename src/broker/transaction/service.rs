@@ -10,7 +10,7 @@ use crate::protocol::topic;
 use crate::store::commit_log::PutMessageStatus;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// The broker's own address as the store host of the messages it writes itself (Java
@@ -52,25 +52,35 @@ pub fn look_half_message(broker: &Broker, commit_log_offset: i64) -> Option<Stor
     StoredMessage::decode(&slice)
 }
 
-/// The check loop; runs on a master only (the runtime does not start it on a slave).
+/// The check loop; runs on a master only (the runtime does not start it on a slave). The
+/// three keys are read at each pass, so UPDATE_BROKER_CONFIG changes them at runtime (Java
+/// reads the interval once at start-up, the other two at each pass); the loop wakes at least
+/// once a second so a shorter interval applies without waiting out the old one.
 pub async fn run(broker: Arc<Broker>, shutdown: CancellationToken) {
-    let interval = Duration::from_millis(broker.config.transaction_check_interval.max(100) as u64);
+    let mut last_pass = Instant::now();
     loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(interval) => {}
+        let interval = broker.knobs.transaction_check_interval().max(100) as u64;
+        let due = last_pass + Duration::from_millis(interval);
+        let now = Instant::now();
+        if now < due {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep((due - now).min(Duration::from_secs(1))) => {}
+            }
+            continue;
         }
         let b = broker.clone();
         let checks = tokio::task::spawn_blocking(move || {
             check::check_pass(
                 &b,
-                b.config.transaction_time_out,
-                b.config.transaction_check_max,
+                b.knobs.transaction_time_out(),
+                b.knobs.transaction_check_max(),
             )
         })
         .await
         .unwrap_or_default();
         send_checks(&broker, checks).await;
+        last_pass = Instant::now();
     }
 }
 

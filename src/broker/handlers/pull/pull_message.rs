@@ -416,7 +416,7 @@ async fn process(
         let millis = if broker.knobs.long_polling_enable() {
             header.suspend_timeout_millis
         } else {
-            broker.config.short_polling_time_mills
+            broker.knobs.short_polling_time_mills()
         };
         // Clamped so a hostile value cannot overflow the timer's deadline (~24 days).
         let millis = millis.clamp(0, i32::MAX as i64) as u64;
