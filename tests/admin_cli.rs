@@ -1078,6 +1078,9 @@ async fn options_reach_the_broker_and_the_consumer() {
         // Bodies from 4 KiB on go compressed, as a Java producer sends them.
         let compressed = resent.sys_flag & 1 != 0;
         assert_eq!(compressed, body.len() >= 4096);
+        // COMPRESSED_FLAG with the zlib type bits, as Java 4.9.7 producers mark it.
+        let expected_flags = if compressed { 0x301 } else { 0 };
+        assert_eq!(resent.sys_flag & 0x701, expected_flags);
         let plain = if compressed {
             let mut inflated = Vec::new();
             std::io::Read::read_to_end(
