@@ -808,3 +808,373 @@ async fn message_queries_read_java_answers() {
     stop.cancel();
     let _ = served.await;
 }
+
+/// A consumer of group `GD` answering as a Java client: CONSUME_MESSAGE_DIRECTLY with a
+/// consume result; it records every request the broker sends it (the relayed push, the oneway
+/// RESET_CONSUMER_CLIENT_OFFSET).
+#[derive(Default)]
+struct DirectConsumer {
+    seen: std::sync::Mutex<Vec<RemotingCommand>>,
+}
+
+impl DirectConsumer {
+    /// The requests with `code` received so far.
+    fn received(&self, code: i32) -> Vec<RemotingCommand> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.code == code)
+            .cloned()
+            .collect()
+    }
+}
+
+impl ferrocket::remoting::RequestProcessor for DirectConsumer {
+    async fn process(
+        &self,
+        _conn: &ferrocket::remoting::Connection,
+        request: RemotingCommand,
+    ) -> Option<RemotingCommand> {
+        self.seen.lock().unwrap().push(request.clone());
+        match request.code {
+            request_code::CONSUME_MESSAGE_DIRECTLY => {
+                let body = r#"{"autoCommit":true,"consumeResult":"CR_SUCCESS","order":false,"spentTimeMills":7}"#;
+                Some(
+                    RemotingCommand::response_to(&request, response_code::SUCCESS, None)
+                        .with_body(body.as_bytes().to_vec()),
+                )
+            }
+            _ => (!request.is_oneway())
+                .then(|| RemotingCommand::request_code_not_supported(&request)),
+        }
+    }
+}
+
+const DIRECT_CLIENT: &str = "127.0.0.1@direct";
+
+/// Runs `ferrocket admin clusterList -i 1` until it printed `tables` tables, then kills it;
+/// returns what it printed. Gives up after 30 s.
+fn cluster_list_every_second(ns: &str, tables: usize) -> String {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
+        .args(["admin", "clusterList", "-i", "1", "-n", ns])
+        .env_remove("NAMESRV_ADDR")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ferrocket admin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut printed = String::new();
+    let mut rows = 0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while rows < tables {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                rows += usize::from(line.starts_with("DefaultCluster"));
+                printed.push_str(&line);
+                printed.push('\n');
+            }
+            Err(_) => break,
+        }
+    }
+    // Still running after the tables: -i repeats until interrupted.
+    let still_running = child.try_wait().expect("try_wait").is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(still_running, "clusterList -i exited:\n{printed}");
+    assert_eq!(rows, tables, "tables printed within 30 s:\n{printed}");
+    printed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_reach_the_broker_and_the_consumer() {
+    let c = start_cluster("admin-cli-opts").await;
+    let ns = c.ns_addr.clone();
+
+    // clusterList -i 1: the table again every second, each with the broker's runtime figures.
+    let printed = {
+        let ns = ns.clone();
+        tokio::task::spawn_blocking(move || cluster_list_every_second(&ns, 2))
+            .await
+            .unwrap()
+    };
+    assert_eq!(printed.matches("#Cluster Name").count(), 2, "{printed}");
+    let lines: Vec<Vec<&str>> = printed
+        .lines()
+        .filter(|l| l.starts_with("DefaultCluster"))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    for line in &lines {
+        assert_eq!(
+            line[..5],
+            [
+                "DefaultCluster",
+                "broker-test",
+                "0",
+                &c.broker_addr,
+                "V4_9_7"
+            ]
+        );
+    }
+
+    admin_ok(
+        &ns,
+        &[
+            "updateTopic",
+            "-c",
+            "DefaultCluster",
+            "-t",
+            "AdminO",
+            "-r",
+            "2",
+            "-w",
+            "2",
+        ],
+    )
+    .await;
+    wait_for(|| async { c.route("AdminO").await.is_some() }).await;
+    let big: Vec<u8> = (0..6000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    c.send("AdminO", 0, "pushed", b"payload").await;
+    c.send("AdminO", 1, "large", &big).await;
+    let store = c.broker.broker.store.clone();
+    assert!(tokio::task::block_in_place(|| store.wait_dispatched(T)));
+    let (small_id, big_id) = (
+        stored(&c, "AdminO", 0)[0].0.clone(),
+        stored(&c, "AdminO", 1)[0].0.clone(),
+    );
+
+    // A consumer of GD online on the broker.
+    let consumer = Arc::new(DirectConsumer::default());
+    let consumer_client = RemotingClient::with_processor(ClientConfig::default(), consumer.clone());
+    let heartbeat = format!(
+        r#"{{"clientID":"{DIRECT_CLIENT}","consumerDataSet":[{{"consumeFromWhere":"CONSUME_FROM_FIRST_OFFSET","consumeType":"CONSUME_PASSIVELY","groupName":"GD","messageModel":"CLUSTERING","subscriptionDataSet":[{{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":1,"tagsSet":[],"topic":"AdminO"}}],"unitMode":false}}],"producerDataSet":[]}}"#
+    );
+    let mut hb =
+        RemotingCommand::request(request_code::HEART_BEAT, None).with_body(heartbeat.into_bytes());
+    hb.version = 407;
+    let resp = consumer_client.invoke(&c.broker_addr, hb, T).await.unwrap();
+    assert_eq!(resp.code, response_code::SUCCESS);
+
+    // queryMsgById -g -d: the broker relays the stored record to the client; its
+    // ConsumeMessageDirectlyResult is printed as Java's toString.
+    let out = admin_ok(
+        &ns,
+        &[
+            "queryMsgById",
+            "-i",
+            &small_id,
+            "-g",
+            "GD",
+            "-d",
+            DIRECT_CLIENT,
+        ],
+    )
+    .await;
+    assert_eq!(
+        out,
+        "ConsumeMessageDirectlyResult [order=false, autoCommit=true, consumeResult=CR_SUCCESS, remark=null, spentTimeMills=7]"
+    );
+    let pushed = consumer.received(request_code::CONSUME_MESSAGE_DIRECTLY);
+    assert_eq!(pushed.len(), 1);
+    let push = &pushed[0];
+    assert_eq!(
+        (
+            push.ext("consumerGroup"),
+            push.ext("clientId"),
+            push.ext("msgId"),
+            push.ext("brokerName")
+        ),
+        (
+            Some("GD"),
+            Some(DIRECT_CLIENT),
+            Some(small_id.as_str()),
+            Some("broker-test")
+        )
+    );
+    let record =
+        ferrocket::store::message::StoredRecord::decode(push.body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (record.msg_id(), record.body),
+        (small_id.clone(), &b"payload"[..])
+    );
+
+    // A client that is not online: the broker's refusal on stderr, as mqadmin prints the
+    // exception and goes on; nothing on stdout.
+    let run = admin(
+        &ns,
+        &["queryMsgById", "-i", &small_id, "-g", "GD", "-d", "nobody"],
+    )
+    .await;
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("CODE: 1")
+            && run.stderr.contains("The Consumer <GD> <nobody> not online"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        consumer
+            .received(request_code::CONSUME_MESSAGE_DIRECTLY)
+            .len(),
+        1
+    );
+
+    // queryMsgById -s true: the message is stored again on its topic, body and properties
+    // kept, a UNIQ_KEY given (the original had none); the SendResult names the new record.
+    for (id, key, body) in [
+        (&small_id, "pushed", &b"payload"[..]),
+        (&big_id, "large", &big[..]),
+    ] {
+        let out = admin_ok(&ns, &["queryMsgById", "-i", id, "-s", "true"]).await;
+        let prefix =
+            format!("prepare resend msg. originalMsgId={id}SendResult [sendStatus=SEND_OK, msgId=");
+        let rest = out.strip_prefix(&prefix).unwrap_or_else(|| panic!("{out}"));
+        let field = |name: &str| {
+            let start = rest
+                .find(&format!("{name}="))
+                .unwrap_or_else(|| panic!("{name}: {out}"))
+                + name.len()
+                + 1;
+            rest[start..].split([',', ']']).next().unwrap().to_string()
+        };
+        let uniq = rest.split(',').next().unwrap().to_string();
+        let offset_id = field("offsetMsgId");
+        let queue_id: i32 = field("queueId").parse().unwrap();
+        let queue_offset: i64 = field("queueOffset").parse().unwrap();
+        assert!(
+            out.contains(&format!(
+                "messageQueue=MessageQueue [topic=AdminO, brokerName=broker-test, queueId={queue_id}]"
+            )),
+            "{out}"
+        );
+        assert!(out.ends_with(']'), "no line break, as Java: {out:?}");
+        assert_eq!(uniq.len(), 32, "{out}");
+        assert!(tokio::task::block_in_place(|| store.wait_dispatched(T)));
+        let (_, offset) =
+            ferrocket::store::message::msg_id::parse_offset_msg_id(&offset_id).expect("offset id");
+        let slice = store.look_message_by_offset(offset).expect("resent record");
+        let resent = ferrocket::store::message::StoredRecord::decode(&slice).unwrap();
+        assert_eq!(resent.msg_id(), offset_id);
+        assert_eq!(resent.topic_str(), "AdminO");
+        assert_eq!(
+            (resent.queue_id, resent.queue_offset),
+            (queue_id, queue_offset)
+        );
+        let props = resent.properties_map();
+        assert_eq!(props.get("KEYS"), Some(key));
+        assert_eq!(props.get("TAGS"), Some("tagA"));
+        assert_eq!(props.get("UNIQ_KEY"), Some(uniq.as_str()));
+        // Bodies from 4 KiB on go compressed, as a Java producer sends them.
+        let compressed = resent.sys_flag & 1 != 0;
+        assert_eq!(compressed, body.len() >= 4096);
+        // COMPRESSED_FLAG with the zlib type bits, as Java 4.9.7 producers mark it.
+        let expected_flags = if compressed { 0x301 } else { 0 };
+        assert_eq!(resent.sys_flag & 0x701, expected_flags);
+        let plain = if compressed {
+            let mut inflated = Vec::new();
+            std::io::Read::read_to_end(
+                &mut flate2::read::ZlibDecoder::new(resent.body),
+                &mut inflated,
+            )
+            .unwrap();
+            inflated
+        } else {
+            resent.body.to_vec()
+        };
+        assert_eq!(plain, body);
+    }
+    let before = stored(&c, "AdminO", 0).len() + stored(&c, "AdminO", 1).len();
+    assert_eq!(before, 4);
+    let out = admin_ok(&ns, &["queryMsgById", "-i", &small_id, "-s", "false"]).await;
+    assert_eq!(out, "");
+
+    // resetOffsetByTime -c: the request says CPP, so the consumer gets the table as C++
+    // clients read it (a list); without -c the Java map.
+    commit(&c, "GD", "AdminO", 0, 0).await;
+    commit(&c, "GD", "AdminO", 1, 0).await;
+    let (max0, max1) = (
+        stored(&c, "AdminO", 0).len() as i64,
+        stored(&c, "AdminO", 1).len() as i64,
+    );
+    let out = admin_ok(
+        &ns,
+        &[
+            "resetOffsetByTime",
+            "-g",
+            "GD",
+            "-t",
+            "AdminO",
+            "-s",
+            "now",
+            "-c",
+        ],
+    )
+    .await;
+    assert!(out.starts_with("rollback consumer offset by specified group[GD], topic[AdminO], force[true], timestamp(string)[now], timestamp(long)[-1]"), "{out}");
+    assert_eq!(
+        row(&out, &["broker-test", "0"]).unwrap(),
+        ["broker-test", "0", &max0.to_string()]
+    );
+    assert_eq!(
+        row(&out, &["broker-test", "1"]).unwrap(),
+        ["broker-test", "1", &max1.to_string()]
+    );
+    wait_for(|| async {
+        consumer
+            .received(request_code::RESET_CONSUMER_CLIENT_OFFSET)
+            .len()
+            == 1
+    })
+    .await;
+    let reset = &consumer.received(request_code::RESET_CONSUMER_CLIENT_OFFSET)[0];
+    let for_c: ferrocket::protocol::body::ResetOffsetBodyForC =
+        decode_body(reset.body.as_deref().unwrap()).expect("ResetOffsetBodyForC");
+    let list: Vec<(String, i32, i64)> = for_c
+        .offset_table
+        .iter()
+        .map(|q| (q.topic.clone(), q.queue_id, q.offset))
+        .collect();
+    assert_eq!(
+        list,
+        [
+            ("AdminO".to_string(), 0, max0),
+            ("AdminO".to_string(), 1, max1)
+        ]
+    );
+
+    admin_ok(
+        &ns,
+        &["resetOffsetByTime", "-g", "GD", "-t", "AdminO", "-s", "now"],
+    )
+    .await;
+    wait_for(|| async {
+        consumer
+            .received(request_code::RESET_CONSUMER_CLIENT_OFFSET)
+            .len()
+            == 2
+    })
+    .await;
+    let reset = &consumer.received(request_code::RESET_CONSUMER_CLIENT_OFFSET)[1];
+    let java: ferrocket::protocol::body::ResetOffsetBody =
+        decode_body(reset.body.as_deref().unwrap()).expect("ResetOffsetBody");
+    let table: Vec<(i32, i64)> = java
+        .offset_table
+        .iter()
+        .map(|(mq, o)| (mq.queue_id, *o))
+        .collect();
+    assert_eq!(table, [(0, max0), (1, max1)]);
+
+    consumer_client.shutdown();
+    c.shutdown().await;
+}

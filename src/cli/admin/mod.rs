@@ -207,10 +207,30 @@ impl Admin {
 
     /// Sends `request` to `addr`; any answer is returned, a transport failure is an error.
     pub async fn call(&self, addr: &str, request: RemotingCommand) -> AdminResult<RemotingCommand> {
+        self.call_within(addr, request, TIMEOUT).await
+    }
+
+    /// [`Admin::call`] with its own timeout (calls the broker relays to a client wait longer).
+    pub async fn call_within(
+        &self,
+        addr: &str,
+        request: RemotingCommand,
+        timeout: Duration,
+    ) -> AdminResult<RemotingCommand> {
         self.client
-            .invoke(addr, request, TIMEOUT)
+            .invoke(addr, request, timeout)
             .await
             .map_err(|e| AdminError(format!("{addr}: {e}")))
+    }
+
+    /// The local address of the connection to `addr` (the host a producer names in its ids).
+    pub async fn local_ip(&self, addr: &str) -> AdminResult<std::net::IpAddr> {
+        let connection = self
+            .client
+            .connection(addr)
+            .await
+            .map_err(|e| AdminError(format!("{addr}: {e}")))?;
+        Ok(connection.local_addr().ip())
     }
 
     /// Sends `request` to `addr` and requires a SUCCESS answer.

@@ -3,6 +3,9 @@
 //! consumer online (CONSUMER_NOT_ONLINE) mqadmin falls back to its old way, done here too: per
 //! queue the offset by time (SEARCH_OFFSET_BY_TIMESTAMP, or GET_MAX_OFFSET for "now") committed
 //! with UPDATE_CONSUMER_OFFSET.
+//!
+//! `-c` (cplus) marks the request as coming from C++ (`language: CPP`, as mqadmin's `isC`), so
+//! the broker sends the consumers the table as C++ clients read it (`ResetOffsetBodyForC`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,7 +19,7 @@ use ferrocket::protocol::header::{
     UpdateConsumerOffsetRequestHeader,
 };
 use ferrocket::protocol::{read_header, CommandHeader};
-use ferrocket::remoting::{request_code, response_code, RemotingCommand};
+use ferrocket::remoting::{request_code, response_code, LanguageCode, RemotingCommand};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,6 +35,9 @@ pub struct Args {
     /// set the force rollback by timestamp switch[true|false]
     #[arg(short = 'f', long = "force", default_value_t = true, action = clap::ArgAction::Set)]
     force: bool,
+    /// reset c++ client offset
+    #[arg(short = 'c', long = "cplus")]
+    cplus: bool,
 }
 
 /// mqadmin's timestamp argument: `now` (-1, the max offsets), millis, or a local date.
@@ -63,10 +69,13 @@ pub async fn run(admin: &Admin, args: Args, out: &mut impl Write) -> AdminResult
             timestamp,
             is_force: args.force,
         };
-        let request = RemotingCommand::request(
+        let mut request = RemotingCommand::request(
             request_code::INVOKE_BROKER_TO_RESET_OFFSET,
             Some(header.to_ext_fields()),
         );
+        if args.cplus {
+            request.language = LanguageCode::Cpp;
+        }
         let response = admin.call(addr, request).await?;
         match response.code {
             response_code::SUCCESS if response.body.is_some() => {
