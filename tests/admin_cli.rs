@@ -1,7 +1,9 @@
 //! `ferrocket admin` run as a process against an in-process NameServer and broker: the tables
 //! it prints carry the cluster, the broker, the topic created through it, its queues and
 //! offsets after sends, a group's lag after a commit, the runtime keys mqadmin reads, and the
-//! topic is gone after `deleteTopic`. Failures exit non-zero with the command's name.
+//! topic is gone after `deleteTopic`. Failures exit non-zero with the command's name. The
+//! mqadmin options that reach further: `clusterList -i` repeating, `queryMsgById -g/-d`
+//! relayed to a consumer and `-s` resending, `resetOffsetByTime -c` as a C++ admin.
 
 use std::path::PathBuf;
 use std::process::Command;
