@@ -360,3 +360,35 @@ fn write_then_read_independently() {
     );
     store.shutdown();
 }
+
+/// Topic deletion's fence: the CommitLog forgets the topic's queue offsets and reports its end
+/// in one step, so the next message of the (re-created) topic starts its queue again at 0 and
+/// lies at or above the fence, while what was stored before lies below it.
+#[test]
+fn removing_a_topic_from_the_queue_table_fences_its_old_records() {
+    let dir = TempDir::new("cl-fence");
+    let store = MessageStore::open(small_config(dir.path())).expect("open store");
+    let host: SocketAddr = "127.0.0.1:10911".parse().unwrap();
+    let put = |topic: &str| {
+        let r = store.put_message(msg(topic, 1, b"x".to_vec(), "", host, host));
+        assert_eq!(r.status, PutMessageStatus::PutOk);
+        let a = r.append.expect("appended");
+        (a.wrote_offset, a.logics_offset)
+    };
+    for i in 0..3 {
+        assert_eq!(put("Gone").1, i);
+    }
+    assert_eq!(put("Kept").1, 0);
+    let commit_log = store.commit_log();
+    let fence = commit_log.remove_topic_from_queue_table("Gone");
+    assert_eq!(fence, store.max_phy_offset());
+    let (phy, queue_offset) = put("Gone");
+    assert_eq!(queue_offset, 0, "the topic's queue starts again");
+    assert!(phy >= fence);
+    assert_eq!(put("Kept").1, 1, "other topics keep their offsets");
+    assert!(commit_log
+        .topic_queue_table()
+        .iter()
+        .any(|(t, q, next)| t == "Gone" && *q == 1 && *next == 1));
+    store.shutdown();
+}

@@ -561,6 +561,16 @@ impl CommitLog {
         }
     }
 
+    /// Forgets every queue offset of `topic` (topic deletion) and returns the CommitLog's end
+    /// at that instant. Both happen under the append lock, so every record stored below the
+    /// returned offset carries the old topic's queue offsets and every one above it the new
+    /// topic's (which start again at 0): a fence with no window in between.
+    pub fn remove_topic_from_queue_table(&self, topic: &str) -> i64 {
+        let mut state = self.state();
+        state.topic_queue_table.remove(topic);
+        self.queue.max_offset()
+    }
+
     fn file_for_append(&self) -> Result<Arc<MappedFile>, PutMessageStatus> {
         let file = self.queue.last_file_or_create(0).map_err(|e| {
             tracing::error!(error = %e, "create mapped file error");

@@ -20,16 +20,8 @@ pub async fn handle(
     // Deletes files: off the reactor.
     let _ = tokio::task::spawn_blocking(move || {
         let keep = |t: &str| known.contains(t) || t.starts_with(LMQ_PREFIX);
-        let removed: HashSet<String> = store
-            .consume_queues()
-            .clean_unused_topics(&keep)
-            .into_iter()
-            .collect();
-        let commit_log = store.commit_log();
-        for (topic, queue_id, _) in commit_log.topic_queue_table() {
-            if removed.contains(&topic) {
-                commit_log.remove_queue_from_topic_queue_table(&topic, queue_id);
-            }
+        for topic in store.consume_queues().clean_unused_topics(&keep) {
+            store.commit_log().remove_topic_from_queue_table(&topic);
         }
     })
     .await;

@@ -63,15 +63,12 @@ pub async fn delete_topic_data(broker: &Broker, name: &str) {
         {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let commit_log = store.commit_log();
-        for (t, queue_id, _) in commit_log.topic_queue_table() {
-            if t == topic_name {
-                commit_log.remove_queue_from_topic_queue_table(&t, queue_id);
-            }
-        }
-        // Appends and the reset above are serialised by the CommitLog: whatever is stored
-        // below this offset is the old topic's, whenever the dispatcher gets to it.
-        let fence = store.max_phy_offset();
+        // One step under the CommitLog's append lock: whatever is stored below the fence is
+        // the old topic's, whenever the dispatcher gets to it; the re-created topic's records
+        // all land above it.
+        let fence = store
+            .commit_log()
+            .remove_topic_from_queue_table(&topic_name);
         store
             .consume_queues()
             .delete_topic_stored_below(&topic_name, fence)
