@@ -830,6 +830,12 @@ impl DirectConsumer {
             .cloned()
             .collect()
     }
+
+    /// The `n`-th (from 0) request with `code`, once it has arrived.
+    async fn nth_received(&self, code: i32, n: usize) -> RemotingCommand {
+        wait_for(|| async { self.received(code).len() > n }).await;
+        self.received(code).swap_remove(n)
+    }
 }
 
 impl ferrocket::remoting::RequestProcessor for DirectConsumer {
@@ -1132,14 +1138,9 @@ async fn options_reach_the_broker_and_the_consumer() {
         row(&out, &["broker-test", "1"]).unwrap(),
         ["broker-test", "1", &max1.to_string()]
     );
-    wait_for(|| async {
-        consumer
-            .received(request_code::RESET_CONSUMER_CLIENT_OFFSET)
-            .len()
-            == 1
-    })
-    .await;
-    let reset = &consumer.received(request_code::RESET_CONSUMER_CLIENT_OFFSET)[0];
+    let reset = consumer
+        .nth_received(request_code::RESET_CONSUMER_CLIENT_OFFSET, 0)
+        .await;
     let for_c: ferrocket::protocol::body::ResetOffsetBodyForC =
         decode_body(reset.body.as_deref().unwrap()).expect("ResetOffsetBodyForC");
     let list: Vec<(String, i32, i64)> = for_c
@@ -1160,14 +1161,9 @@ async fn options_reach_the_broker_and_the_consumer() {
         &["resetOffsetByTime", "-g", "GD", "-t", "AdminO", "-s", "now"],
     )
     .await;
-    wait_for(|| async {
-        consumer
-            .received(request_code::RESET_CONSUMER_CLIENT_OFFSET)
-            .len()
-            == 2
-    })
-    .await;
-    let reset = &consumer.received(request_code::RESET_CONSUMER_CLIENT_OFFSET)[1];
+    let reset = consumer
+        .nth_received(request_code::RESET_CONSUMER_CLIENT_OFFSET, 1)
+        .await;
     let java: ferrocket::protocol::body::ResetOffsetBody =
         decode_body(reset.body.as_deref().unwrap()).expect("ResetOffsetBody");
     let table: Vec<(i32, i64)> = java

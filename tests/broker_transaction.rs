@@ -8,6 +8,7 @@
 
 use bytes::{Bytes, BytesMut};
 use ferrocket::broker::runtime::RunningBroker;
+use ferrocket::broker::settings::BrokerSettings;
 use ferrocket::broker::transaction::check::check_pass;
 use ferrocket::broker::transaction::message::StoredMessage;
 use ferrocket::broker::transaction::service::send_checks;
@@ -42,16 +43,25 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 async fn start(dir: &Path, check_max: i32) -> RunningBroker {
+    start_with(dir, "TxT", |s| s.broker.transaction_check_max = check_max).await
+}
+
+/// A broker "broker-a" whose check loop is slowed to an hour, with `topic` (4 queues).
+async fn start_with(
+    dir: &Path,
+    topic: &str,
+    tweak: impl FnOnce(&mut BrokerSettings),
+) -> RunningBroker {
     let running = ferrocket::testkit::start_test_broker(dir, |s| {
         s.broker.broker_name = "broker-a".into();
         s.broker.transaction_check_interval = 3_600_000;
-        s.broker.transaction_check_max = check_max;
+        tweak(s);
     })
     .await;
     running
         .broker
         .topics
-        .update(TopicConfig::new("TxT", 4, 4, 6))
+        .update(TopicConfig::new(topic, 4, 4, 6))
         .unwrap();
     running
 }
@@ -692,16 +702,7 @@ async fn golden_transaction_replay() {
     };
 
     let dir = temp_dir("golden");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
-        s.broker.broker_name = "broker-a".into();
-        s.broker.transaction_check_interval = 3_600_000;
-    })
-    .await;
-    running
-        .broker
-        .topics
-        .update(TopicConfig::new("GoldenTx", 4, 4, 6))
-        .unwrap();
+    let running = start_with(&dir, "GoldenTx", |_| {}).await;
     let addr = running.local_addrs[0].to_string();
     let (client, mut rx) = producer("golden_tx_producer", &[]);
 
@@ -1023,17 +1024,10 @@ async fn check_immunity_defers_the_check() {
 #[tokio::test]
 async fn sync_master_check_pass_waits_for_a_slave() {
     let dir = temp_dir("sync-master");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
-        s.broker.broker_name = "broker-a".into();
-        s.broker.transaction_check_interval = 3_600_000;
+    let running = start_with(&dir, "TxT", |s| {
         s.store.broker_role = ferrocket::store::config::BrokerRole::SyncMaster;
     })
     .await;
-    running
-        .broker
-        .topics
-        .update(TopicConfig::new("TxT", 4, 4, 6))
-        .unwrap();
     let addr = running.local_addrs[0].to_string();
     let (client, mut rx) = producer("txg", &[]);
     heartbeat(&client, &addr, "txg").await;
@@ -1041,7 +1035,7 @@ async fn sync_master_check_pass_waits_for_a_slave() {
     // The half message itself is stored; the send says no slave has it, as Java's would.
     let resp = send_half_raw(&client, &addr, "txg", "h", 0).await;
     assert_eq!(resp.code, response_code::SLAVE_NOT_AVAILABLE);
-    assert_eq!(max_offset(&running, HALF, 0), 1);
+    wait_until("half stored", || max_offset(&running, HALF, 0) == 1).await;
 
     assert_eq!(run_check_pass(&running, 0, 15).await, 0, "no check sent");
     assert!(rx.try_recv().is_err());
