@@ -125,6 +125,23 @@ async fn start_cluster(tag: &str) -> Cluster {
 }
 
 impl Cluster {
+    /// `updateTopic -c DefaultCluster -t <topic> -r 2 -w 2`, then waits until it is routed.
+    async fn create_topic_with_admin(&self, topic: &str) {
+        let args = [
+            "updateTopic",
+            "-c",
+            "DefaultCluster",
+            "-t",
+            topic,
+            "-r",
+            "2",
+            "-w",
+            "2",
+        ];
+        admin_ok(&self.ns_addr, &args).await;
+        wait_for(|| async { self.route(topic).await.is_some() }).await;
+    }
+
     async fn route(&self, topic: &str) -> Option<TopicRouteData> {
         let header = GetRouteInfoRequestHeader {
             topic: topic.into(),
@@ -527,22 +544,7 @@ async fn commit(c: &Cluster, group: &str, topic: &str, queue_id: i32, offset: i6
 async fn message_queries_and_offset_resets() {
     let c = start_cluster("admin-cli-msg").await;
     let ns = c.ns_addr.clone();
-    admin_ok(
-        &ns,
-        &[
-            "updateTopic",
-            "-c",
-            "DefaultCluster",
-            "-t",
-            "AdminQ",
-            "-r",
-            "2",
-            "-w",
-            "2",
-        ],
-    )
-    .await;
-    wait_for(|| async { c.route("AdminQ").await.is_some() }).await;
+    c.create_topic_with_admin("AdminQ").await;
     c.send("AdminQ", 0, "k1", b"first").await;
     c.send("AdminQ", 1, "shared other", b"second").await;
     c.send("AdminQ", 1, "shared", b"third").await;
@@ -935,22 +937,7 @@ async fn options_reach_the_broker_and_the_consumer() {
         );
     }
 
-    admin_ok(
-        &ns,
-        &[
-            "updateTopic",
-            "-c",
-            "DefaultCluster",
-            "-t",
-            "AdminO",
-            "-r",
-            "2",
-            "-w",
-            "2",
-        ],
-    )
-    .await;
-    wait_for(|| async { c.route("AdminO").await.is_some() }).await;
+    c.create_topic_with_admin("AdminO").await;
     let big: Vec<u8> = (0..6000u32).map(|i| b'a' + (i % 26) as u8).collect();
     c.send("AdminO", 0, "pushed", b"payload").await;
     c.send("AdminO", 1, "large", &big).await;
