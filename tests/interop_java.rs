@@ -152,6 +152,7 @@ fn expected_bodies() -> BTreeSet<String> {
 }
 
 #[test]
+#[ignore = "needs Java RocketMQ 4.9.7 ($ROCKETMQ_HOME or a Docker engine); scripts/test.sh runs it when one is there"]
 fn java_distribution_against_ferrocket() {
     let java = match JavaDist::detect() {
         Ok(j) => j,
@@ -398,6 +399,7 @@ fn assert_replicated(
 /// (every send is SEND_OK only once the Java slave acknowledged it), then a Java master with a
 /// ferrocket slave. CommitLogs byte-identical.
 #[test]
+#[ignore = "needs Java RocketMQ 4.9.7 ($ROCKETMQ_HOME or a Docker engine); scripts/test.sh runs it when one is there"]
 fn java_and_ferrocket_replicate_both_ways() {
     let java = match JavaDist::detect() {
         Ok(j) => j,

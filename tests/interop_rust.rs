@@ -5,8 +5,9 @@
 //! consumer and a retry group (RECONSUME_LATER on the first delivery of every 20th message).
 //!
 //! OPT-IN: the client and its ~280 dependencies take ~7 CPU-minutes to build (8m19s wall on this
-//! 2-core machine under load), so the test runs only with FERROCKET_INTEROP_RUST=1 and prints a
-//! SKIP line naming that variable otherwise.
+//! 2-core machine under load), so the test is `#[ignore]`d: scripts/test.sh runs it with
+//! FERROCKET_INTEROP_RUST=1 (or `cargo test --test interop_rust -- --ignored`) and otherwise
+//! lists it among the checks that did not run.
 //!
 //! Known incompatibility, not ours: rocketmq-client-rust 1.0.0 speaks RocketMQ 5.x only. Its
 //! route type requires `brokerDatas[].enableActingMaster`, a 5.x field that a 4.9.7 NameServer
@@ -35,11 +36,8 @@ fn java_route_body(golden: &std::path::Path) -> Option<String> {
 }
 
 #[test]
+#[ignore = "opt-in (a long client build): FERROCKET_INTEROP_RUST=1 scripts/test.sh runs it"]
 fn rocketmq_client_rust_produces_and_consumes_through_quickstart() {
-    if std::env::var("FERROCKET_INTEROP_RUST").as_deref() != Ok("1") {
-        ferrocket::testkit::skip("rocketmq-client-rust interop is opt-in (a long client build): set FERROCKET_INTEROP_RUST=1");
-        return;
-    }
     let bin = match interop_support::setup("rust") {
         Ok(b) => b,
         Err(why) => {
