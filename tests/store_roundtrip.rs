@@ -361,8 +361,8 @@ fn write_then_read_independently() {
     store.shutdown();
 }
 
-/// Topic deletion's fence: the CommitLog forgets the topic's queue offsets and reports its end
-/// in one step, so the next message of the (re-created) topic starts its queue again at 0 and
+/// Topic deletion's fence: the CommitLog forgets the topic's queue offsets and hands its end
+/// to the deletion in one step, so the next message of the (re-created) topic starts its queue again at 0 and
 /// lies at or above the fence, while what was stored before lies below it.
 #[test]
 fn removing_a_topic_from_the_queue_table_fences_its_old_records() {
@@ -380,8 +380,9 @@ fn removing_a_topic_from_the_queue_table_fences_its_old_records() {
     }
     assert_eq!(put("Kept").1, 0);
     let commit_log = store.commit_log();
-    let fence = commit_log.remove_topic_from_queue_table("Gone");
-    assert_eq!(fence, store.max_phy_offset());
+    let end = store.max_phy_offset();
+    let fence = commit_log.remove_topic_then("Gone", |fence| fence);
+    assert_eq!(fence, end);
     let (phy, queue_offset) = put("Gone");
     assert_eq!(queue_offset, 0, "the topic's queue starts again");
     assert!(phy >= fence);

@@ -561,14 +561,15 @@ impl CommitLog {
         }
     }
 
-    /// Forgets every queue offset of `topic` (topic deletion) and returns the CommitLog's end
-    /// at that instant. Both happen under the append lock, so every record stored below the
-    /// returned offset carries the old topic's queue offsets and every one above it the new
-    /// topic's (which start again at 0): a fence with no window in between.
-    pub fn remove_topic_from_queue_table(&self, topic: &str) -> i64 {
+    /// Forgets every queue offset of `topic` (topic deletion), then runs `then` with the
+    /// CommitLog's end at that instant (the fence), all under the append lock. Every record
+    /// stored below the fence carries the old topic's queue offsets; no record of the re-created
+    /// topic (whose queue offsets start again at 0) can be stored until `then` has returned, so
+    /// `then` removes the old topic's ConsumeQueues before any new record could reach them.
+    pub fn remove_topic_then<R>(&self, topic: &str, then: impl FnOnce(i64) -> R) -> R {
         let mut state = self.state();
         state.topic_queue_table.remove(topic);
-        self.queue.max_offset()
+        then(self.queue.max_offset())
     }
 
     fn file_for_append(&self) -> Result<Arc<MappedFile>, PutMessageStatus> {

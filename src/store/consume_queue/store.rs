@@ -159,12 +159,7 @@ impl ConsumeQueueStore {
         if let Some(cq) = self.find(topic, queue_id) {
             return Ok(cq);
         }
-        if !is_safe_dir_name(topic) || queue_id < 0 {
-            return Err(ConsumeQueueError::BadQueue {
-                topic: topic.to_string(),
-                queue_id,
-            });
-        }
+        check_queue_name(topic, queue_id)?;
         let mut table = self.write();
         let queues = table.entry(topic.to_string()).or_default();
         Ok(Arc::clone(queues.entry(queue_id).or_insert_with(|| {
@@ -230,18 +225,60 @@ impl ConsumeQueueStore {
 
     /// Puts the unit of a dispatched record (Java `putMessagePositionInfoWrapper`); updates the
     /// `logicsMsgTimestamp` on success. A failure marks the logics queues as broken.
+    ///
+    /// Against a concurrent topic deletion (which sets the fence, then removes the queues under
+    /// the table's write lock): the fence is checked and the unit written while the table lock
+    /// is held, so a deletion can neither destroy the queue between lookup and write nor be
+    /// undone by a record of the deleted topic re-creating its queue.
     pub fn put(&self, req: &DispatchRequest) -> Result<(), ConsumeQueueError> {
+        if let Some(written) = self.put_into_existing(req) {
+            return written;
+        }
+        if let Err(e) = self.create_unless_fenced(req) {
+            // A corrupt record, not a broken queue: skip it, keep dispatching.
+            tracing::error!("dispatch skipped: {e}");
+            return Err(e);
+        }
+        // None: deleted again since it was created; the fence then covers this record.
+        self.put_into_existing(req).unwrap_or(Ok(()))
+    }
+
+    /// The write into the record's queue if it exists (under the read lock); `Some(Ok)` also
+    /// when the record is fenced off by its topic's deletion.
+    fn put_into_existing(&self, req: &DispatchRequest) -> Option<Result<(), ConsumeQueueError>> {
+        let table = self.read();
+        let cq = table.get(&req.topic)?.get(&req.queue_id)?;
+        if self.deleted_before(&req.topic, req.commit_log_offset) {
+            return Some(Ok(()));
+        }
+        Some(self.write_unit(cq, req))
+    }
+
+    /// Creates the record's queue (Java `findConsumeQueue`) unless the record belongs to a
+    /// deleted topic; checked under the write lock, after which no deletion can slip in.
+    fn create_unless_fenced(&self, req: &DispatchRequest) -> Result<(), ConsumeQueueError> {
+        check_queue_name(&req.topic, req.queue_id)?;
+        let mut table = self.write();
         if self.deleted_before(&req.topic, req.commit_log_offset) {
             return Ok(());
         }
-        let cq = match self.find_or_create(&req.topic, req.queue_id) {
-            Ok(cq) => cq,
-            Err(e) => {
-                // A corrupt record, not a broken queue: skip it, keep dispatching.
-                tracing::error!("dispatch skipped: {e}");
-                return Err(e);
-            }
-        };
+        let queues = table.entry(req.topic.clone()).or_default();
+        queues.entry(req.queue_id).or_insert_with(|| {
+            Arc::new(ConsumeQueue::new(
+                &self.dir,
+                &req.topic,
+                req.queue_id,
+                self.file_size,
+            ))
+        });
+        Ok(())
+    }
+
+    fn write_unit(
+        &self,
+        cq: &ConsumeQueue,
+        req: &DispatchRequest,
+    ) -> Result<(), ConsumeQueueError> {
         match cq.put(
             req.commit_log_offset,
             req.msg_size,
@@ -392,10 +429,13 @@ impl ConsumeQueueStore {
         self.delete_topic(topic)
     }
 
-    /// Destroys every queue of one topic (topic deletion). Returns whether it had any.
+    /// Destroys every queue of one topic (topic deletion). Returns whether it had any. The
+    /// files go while the table is write-locked: a record of the re-created topic dispatched
+    /// meanwhile waits, then creates its queue's directory afresh, instead of having it deleted
+    /// under it.
     pub fn delete_topic(&self, topic: &str) -> bool {
-        let queues = self.write().remove(topic);
-        match queues {
+        let mut table = self.write();
+        match table.remove(topic) {
             Some(queues) => {
                 for cq in queues.values() {
                     cq.destroy();
@@ -405,6 +445,18 @@ impl ConsumeQueueStore {
             None => false,
         }
     }
+}
+
+/// A queue that can exist: a topic usable as a directory name (see [`is_safe_dir_name`]) and
+/// a non-negative queue id.
+fn check_queue_name(topic: &str, queue_id: i32) -> Result<(), ConsumeQueueError> {
+    if is_safe_dir_name(topic) && queue_id >= 0 {
+        return Ok(());
+    }
+    Err(ConsumeQueueError::BadQueue {
+        topic: topic.to_string(),
+        queue_id,
+    })
 }
 
 /// Whether `name` is usable as one directory name under `consumequeue/`.
@@ -478,6 +530,55 @@ mod tests {
         store.dispatch(&record("U", 150, 0));
         assert!(store.find("U", 0).is_some());
         store.destroy_all();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A deletion racing the dispatcher. The dispatcher has records of the old topic (stored
+    /// below the fence) and, once the deletion is done, of the re-created topic (above it; the
+    /// CommitLog stores none before, see `CommitLog::remove_topic_then`). However they
+    /// interleave, the old records leave nothing (they neither re-create the queue nor write
+    /// into the destroyed one) and the new topic's queue holds exactly its own records.
+    #[test]
+    fn a_deletion_racing_the_dispatcher_keeps_old_and_new_apart() {
+        const FENCE: i64 = 1_000_000;
+        let dir = std::env::temp_dir().join(format!("ferrocket-cq-race-{}", std::process::id()));
+        for round in 0..150 {
+            let _ = std::fs::remove_dir_all(&dir);
+            let store = Arc::new(ConsumeQueueStore::new(&dir, 20 * 64));
+            let deleted = Arc::new(AtomicBool::new(false));
+            let dispatcher = {
+                let (store, deleted) = (Arc::clone(&store), Arc::clone(&deleted));
+                std::thread::spawn(move || {
+                    for i in 0..40 {
+                        let _ = store.put(&record("T", i * 100, i));
+                    }
+                    while !deleted.load(Ordering::Acquire) {
+                        std::thread::yield_now();
+                    }
+                    for i in 0..40 {
+                        store
+                            .put(&record("T", FENCE + i * 100, i))
+                            .expect("new record");
+                    }
+                })
+            };
+            for _ in 0..round % 40 {
+                std::thread::yield_now();
+            }
+            store.delete_topic_stored_below("T", FENCE);
+            deleted.store(true, Ordering::Release);
+            dispatcher.join().unwrap();
+            assert!(!store.is_logics_queue_error(), "round {round}");
+            let q = store.find("T", 0).expect("the new topic's queue");
+            assert_eq!(
+                (q.min_offset_in_queue(), q.max_offset_in_queue()),
+                (0, 40),
+                "round {round}"
+            );
+            let first = q.unit_at(0).expect("unit 0");
+            assert_eq!(first.commit_log_offset, FENCE, "round {round}");
+            store.destroy_all();
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -21,7 +21,7 @@ pub async fn handle(
     let _ = tokio::task::spawn_blocking(move || {
         let keep = |t: &str| known.contains(t) || t.starts_with(LMQ_PREFIX);
         for topic in store.consume_queues().clean_unused_topics(&keep) {
-            store.commit_log().remove_topic_from_queue_table(&topic);
+            store.commit_log().remove_topic_then(&topic, |_| ());
         }
     })
     .await;
