@@ -16,7 +16,7 @@ fi
 # noise.
 skip_log="$PWD/target/test-skips.txt"
 mkdir -p target && rm -f "$skip_log"
-FERROCKET_SKIP_LOG="$skip_log" cargo test -- --test-threads=1
+FERROCKET_SKIP_LOG="$skip_log" cargo test --no-fail-fast -- --test-threads=1
 # The #[ignore]d tests that need what a machine may lack run here when it is there; otherwise
 # they are listed below with the reason (the harness reports them as ignored, never as passed).
 if [ -n "${ROCKETMQ_HOME:-}" ] || docker info >/dev/null 2>&1; then

@@ -115,7 +115,11 @@ async fn send_side_keys_take_effect_without_restart() {
     update_config(&b, "maxMessageSize=4194304\n").await;
     let resp = send(&b, "T", "", &[b'a'; 4096]).await;
     assert_eq!(resp.code, rc::SUCCESS, "{:?}", resp.remark);
-    assert_eq!(b.running.broker.store.max_offset_in_queue("T", 0), 2);
+    let store = &b.running.broker.store;
+    assert!(tokio::task::block_in_place(
+        || store.wait_dispatched(Duration::from_secs(10))
+    ));
+    assert_eq!(store.max_offset_in_queue("T", 0), 2);
 
     // rejectTransactionMessage: half messages are refused from the next send.
     let half = "TRAN_MSG\u{1}true\u{2}PGROUP\u{1}pg";
