@@ -331,6 +331,7 @@ def main():
     started = time.time()
     errors = []
     c2_started_at = None
+    c1_first_wait = None
     c1_stopped_at = None
     c1_stopped_mono = None
     pause = args.send_seconds / max(total, 1)
@@ -339,6 +340,13 @@ def main():
             # c1 is inside a (long) call on a queue c2 is about to be given.
             logs[0].stall_after = time.monotonic()
         if i == total // 3:
+            # The rebalance under test needs c1 consuming first. librocketmq locks its queues
+            # at start and, when that lock request is late (a loaded machine), again only at
+            # its next rebalance 20 s later: wait for c1's first delivery (bounded).
+            waited_from = time.monotonic()
+            while not logs[0].snapshot() and time.monotonic() - waited_from < 45:
+                time.sleep(0.1)
+            c1_first_wait = round(time.monotonic() - waited_from, 3)
             consumers.append(orderly_consumer(group, topic, args.namesrv, logs[1], "c2"))
             c2_started_at = i
         if i == 2 * total // 3 and not args.keep_c1:
@@ -390,6 +398,7 @@ def main():
         "send_errors": errors[:20],
         "send_error_count": len(errors),
         "c2_started_after": c2_started_at,
+        "c1_first_delivery_wait_seconds": c1_first_wait,
         "c1_stopped_after": c1_stopped_at,
         "c1_stalled_queue": logs[0].stalled[0] if logs[0].stalled else None,
         "send_seconds": round(send_seconds, 3),
