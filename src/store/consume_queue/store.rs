@@ -37,6 +37,11 @@ pub struct ConsumeQueueStore {
     /// Whether `deleted_below` has any entry: spares every dispatch the lock until a topic has
     /// been deleted.
     has_deletions: AtomicBool,
+    /// Queues a topic deletion took out of the table whose files are not deleted yet
+    /// ([`Self::destroy_deleted`] does that after the CommitLog's append lock is released, so
+    /// sends do not wait for file removal). A queue of the re-created topic is created in the
+    /// same directory only once these are gone; both paths delete them under this lock.
+    doomed: std::sync::Mutex<Vec<Arc<ConsumeQueue>>>,
 }
 
 impl std::fmt::Debug for ConsumeQueueStore {
@@ -61,6 +66,7 @@ impl ConsumeQueueStore {
             logics_queue_error: AtomicBool::new(false),
             deleted_below: std::sync::Mutex::new(HashMap::new()),
             has_deletions: AtomicBool::new(false),
+            doomed: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -262,6 +268,7 @@ impl ConsumeQueueStore {
         if self.deleted_before(&req.topic, req.commit_log_offset) {
             return Ok(());
         }
+        self.destroy_doomed(|cq| cq.topic() == req.topic);
         let queues = table.entry(req.topic.clone()).or_default();
         queues.entry(req.queue_id).or_insert_with(|| {
             Arc::new(ConsumeQueue::new(
@@ -418,7 +425,8 @@ impl ConsumeQueueStore {
 
     /// Topic deletion that also drops the topic's records below `stored_up_to` (the CommitLog's
     /// max offset once the topic's queue offsets were reset) if they are dispatched later.
-    /// Returns whether the topic had queues.
+    /// Takes the queues out of the table; their files go in [`Self::destroy_deleted`] (or
+    /// before a queue of the re-created topic is made). Returns whether the topic had queues.
     pub fn delete_topic_stored_below(&self, topic: &str, stored_up_to: i64) -> bool {
         {
             let mut fences = self.deleted_below.lock().unwrap_or_else(|p| p.into_inner());
@@ -426,13 +434,35 @@ impl ConsumeQueueStore {
             *fence = (*fence).max(stored_up_to);
             self.has_deletions.store(true, Ordering::Release);
         }
-        self.delete_topic(topic)
+        let Some(queues) = self.write().remove(topic) else {
+            return false;
+        };
+        self.doomed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(queues.into_values());
+        true
     }
 
-    /// Destroys every queue of one topic (topic deletion). Returns whether it had any. The
-    /// files go while the table is write-locked: a record of the re-created topic dispatched
-    /// meanwhile waits, then creates its queue's directory afresh, instead of having it deleted
-    /// under it.
+    /// Deletes the files of the queues topic deletions took out of the table.
+    pub fn destroy_deleted(&self) {
+        self.destroy_doomed(|_| true);
+    }
+
+    fn destroy_doomed(&self, which: impl Fn(&ConsumeQueue) -> bool) {
+        let mut doomed = self.doomed.lock().unwrap_or_else(|p| p.into_inner());
+        doomed.retain(|cq| {
+            if which(cq) {
+                cq.destroy();
+                return false;
+            }
+            true
+        });
+    }
+
+    /// Destroys every queue of one topic at once. Returns whether it had any. The files go
+    /// while the table is write-locked: a queue of the same name created meanwhile waits, then
+    /// makes its directory afresh, instead of having it deleted under it.
     pub fn delete_topic(&self, topic: &str) -> bool {
         let mut table = self.write();
         match table.remove(topic) {
@@ -567,6 +597,7 @@ mod tests {
             }
             store.delete_topic_stored_below("T", FENCE);
             deleted.store(true, Ordering::Release);
+            store.destroy_deleted();
             dispatcher.join().unwrap();
             assert!(!store.is_logics_queue_error(), "round {round}");
             let q = store.find("T", 0).expect("the new topic's queue");

@@ -63,14 +63,16 @@ pub async fn delete_topic_data(broker: &Broker, name: &str) {
         {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        // One step under the CommitLog's append lock (sends wait the few milliseconds the
-        // files take to go): whatever is stored below the fence is the old topic's, whenever
-        // the dispatcher gets to it, and the re-created topic's records all land above it,
-        // after the old queues are gone.
+        // One step under the CommitLog's append lock (sends wait for two table updates, not
+        // for files): whatever is stored below the fence is the old topic's, whenever the
+        // dispatcher gets to it, and the re-created topic's records all land above it, after
+        // the old queues left the table. Their files go after the lock.
         let queues = store.consume_queues();
-        store.commit_log().remove_topic_then(&topic_name, |fence| {
+        let had_queues = store.commit_log().remove_topic_then(&topic_name, |fence| {
             queues.delete_topic_stored_below(&topic_name, fence)
-        })
+        });
+        queues.destroy_deleted();
+        had_queues
     })
     .await
     .unwrap_or(false);
