@@ -246,14 +246,15 @@ async fn delayed_message_arrives_after_its_level() {
     assert_eq!(store.max_offset_in_queue("TD", 1), 0);
 
     let mut delivered = false;
-    for _ in 0..100 {
+    // Bounded generously: the assertion is that it comes, and not early (below).
+    for _ in 0..400 {
         if store.max_offset_in_queue("TD", 1) == 1 {
             delivered = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(delivered, "delivered within 5 s");
+    assert!(delivered, "delivered within 20 s");
     let got = records(&running, "TD", 1);
     assert_eq!(got.len(), 1);
     let (_, _, delivered_at, p, body) = &got[0];

@@ -285,13 +285,18 @@ async fn end(
     client.invoke(addr, req, T).await.unwrap()
 }
 
-/// One check pass now (after the clock moved past every stored timestamp), its checks sent.
+/// One check pass now (after the clock moved past every stored timestamp and every stored
+/// message is dispatched), its checks sent.
 async fn run_check_pass(running: &RunningBroker, timeout_ms: i64, check_max: i32) -> usize {
     tokio::time::sleep(Duration::from_millis(3)).await;
     let b = running.broker.clone();
-    let checks = tokio::task::spawn_blocking(move || check_pass(&b, timeout_ms, check_max))
-        .await
-        .unwrap();
+    // The pass walks the half queue's ConsumeQueue: let it hold what was just sent.
+    let checks = tokio::task::spawn_blocking(move || {
+        assert!(b.store.wait_dispatched(T));
+        check_pass(&b, timeout_ms, check_max)
+    })
+    .await
+    .unwrap();
     let n = checks.len();
     send_checks(&running.broker, checks).await;
     n
