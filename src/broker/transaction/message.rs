@@ -159,8 +159,31 @@ impl StoredMessage {
     /// Java `DefaultTransactionalMessageCheckListener.toMessageExtBrokerInner`: a half message
     /// checked `transactionCheckMax` times is parked in TRANS_CHECK_MAX_TIME_TOPIC.
     pub fn discarded(&self, queue_id: i32) -> MessageExtBrokerInner {
+        self.moved(
+            topic::TRANS_CHECK_MAX_TIME_TOPIC,
+            queue_id,
+            self.properties.to_java_string(),
+        )
+    }
+
+    /// Java `AdminBrokerProcessor.toMessageExtBrokerInner` (RESUME_CHECK_HALF_MESSAGE): the
+    /// message back in the half queue with its check count reset to 0.
+    pub fn resumed(&self) -> MessageExtBrokerInner {
+        let mut props = self.properties.clone();
+        props.insert(property::TRANSACTION_CHECK_TIMES, "0");
+        self.moved(topic::TRANS_HALF_TOPIC, 0, props.to_java_string())
+    }
+
+    /// This message written to another queue, flag and reconsume times kept (both Java
+    /// `toMessageExtBrokerInner` copies).
+    fn moved(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        properties_string: String,
+    ) -> MessageExtBrokerInner {
         MessageExtBrokerInner {
-            topic: topic::TRANS_CHECK_MAX_TIME_TOPIC.to_string(),
+            topic: topic.to_string(),
             queue_id,
             flag: self.flag,
             sys_flag: self.sys_flag,
@@ -170,27 +193,7 @@ impl StoredMessage {
             reconsume_times: self.reconsume_times,
             prepared_transaction_offset: 0,
             body: self.body.clone(),
-            properties_string: self.properties.to_java_string(),
-        }
-    }
-
-    /// Java `AdminBrokerProcessor.toMessageExtBrokerInner` (RESUME_CHECK_HALF_MESSAGE): the
-    /// message back in the half queue with its check count reset to 0.
-    pub fn resumed(&self) -> MessageExtBrokerInner {
-        let mut props = self.properties.clone();
-        props.insert(property::TRANSACTION_CHECK_TIMES, "0");
-        MessageExtBrokerInner {
-            topic: topic::TRANS_HALF_TOPIC.to_string(),
-            queue_id: 0,
-            flag: self.flag,
-            sys_flag: self.sys_flag,
-            born_timestamp: self.born_timestamp,
-            born_host: self.born_host,
-            store_host: self.store_host,
-            reconsume_times: self.reconsume_times,
-            prepared_transaction_offset: 0,
-            body: self.body.clone(),
-            properties_string: props.to_java_string(),
+            properties_string,
         }
     }
 

@@ -306,6 +306,23 @@ impl Admin {
             .collect())
     }
 
+    /// GET_TOPIC_STATS_INFO at one broker: the min/max offsets of the topic's queues there.
+    pub async fn topic_stats(
+        &self,
+        addr: &str,
+        topic: &str,
+    ) -> AdminResult<ferrocket::protocol::body::TopicStatsTable> {
+        let header = ferrocket::protocol::header::GetTopicStatsInfoRequestHeader {
+            topic: topic.to_string(),
+        };
+        let request = RemotingCommand::request(
+            request_code::GET_TOPIC_STATS_INFO,
+            Some(header.to_ext_fields()),
+        );
+        let response = self.call_ok(addr, request).await?;
+        body_of(&response, "TopicStatsTable")
+    }
+
     /// The masters of `cluster` (Java `CommandUtil.fetchMasterAddrByClusterName`).
     pub async fn master_addrs_of_cluster(&self, cluster: &str) -> AdminResult<Vec<String>> {
         let info = self.cluster_info().await?;

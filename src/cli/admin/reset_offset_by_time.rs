@@ -12,11 +12,10 @@ use std::io::Write;
 
 use super::table::{parse_date_millis, Table};
 use super::{body_of, Admin, AdminError, AdminResult};
-use ferrocket::protocol::body::{MessageQueue, OffsetWrapper, ResetOffsetBody, TopicStatsTable};
+use ferrocket::protocol::body::{MessageQueue, OffsetWrapper, ResetOffsetBody};
 use ferrocket::protocol::header::{
-    GetMaxOffsetRequestHeader, GetMaxOffsetResponseHeader, GetTopicStatsInfoRequestHeader,
-    ResetOffsetRequestHeader, SearchOffsetRequestHeader, SearchOffsetResponseHeader,
-    UpdateConsumerOffsetRequestHeader,
+    GetMaxOffsetRequestHeader, GetMaxOffsetResponseHeader, ResetOffsetRequestHeader,
+    SearchOffsetRequestHeader, SearchOffsetResponseHeader, UpdateConsumerOffsetRequestHeader,
 };
 use ferrocket::protocol::{read_header, CommandHeader};
 use ferrocket::remoting::{request_code, response_code, LanguageCode, RemotingCommand};
@@ -138,16 +137,9 @@ async fn reset_offline(
             .collect();
         if queues.is_empty() {
             // The group never consumed here: start from the queues' min offsets.
-            let header = GetTopicStatsInfoRequestHeader {
-                topic: topic.to_string(),
-            };
-            let request = RemotingCommand::request(
-                request_code::GET_TOPIC_STATS_INFO,
-                Some(header.to_ext_fields()),
-            );
-            let response = admin.call_ok(&addr, request).await?;
-            let topic_stats: TopicStatsTable = body_of(&response, "TopicStatsTable")?;
-            queues = topic_stats
+            queues = admin
+                .topic_stats(&addr, topic)
+                .await?
                 .offset_table
                 .into_iter()
                 .filter(|(mq, _)| mq.broker_name == broker_name)

@@ -4,11 +4,8 @@
 use std::io::Write;
 
 use super::table::{human_millis, Table};
-use super::{body_of, Admin, AdminResult};
+use super::{Admin, AdminResult};
 use ferrocket::protocol::body::TopicStatsTable;
-use ferrocket::protocol::header::GetTopicStatsInfoRequestHeader;
-use ferrocket::protocol::CommandHeader;
-use ferrocket::remoting::{request_code, RemotingCommand};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -21,15 +18,7 @@ pub async fn run(admin: &Admin, args: Args, out: &mut impl Write) -> AdminResult
     let topic = args.topic.trim();
     let mut stats = TopicStatsTable::default();
     for (_, addr) in admin.route_brokers(topic).await? {
-        let header = GetTopicStatsInfoRequestHeader {
-            topic: topic.to_string(),
-        };
-        let request = RemotingCommand::request(
-            request_code::GET_TOPIC_STATS_INFO,
-            Some(header.to_ext_fields()),
-        );
-        let response = admin.call_ok(&addr, request).await?;
-        let one: TopicStatsTable = body_of(&response, "TopicStatsTable")?;
+        let one = admin.topic_stats(&addr, topic).await?;
         stats.offset_table.extend(one.offset_table);
     }
     let mut table = Table::new(&[

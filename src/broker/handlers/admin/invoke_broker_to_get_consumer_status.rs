@@ -6,7 +6,7 @@
 //! Java fails with a NullPointerException when the group was never registered; here that is
 //! the same "No Any Consumer online" answer as for a group with no member left.
 
-use super::relay::{old_version_desc, CONSUMER_STATUS_TIMEOUT, V3_0_7_SNAPSHOT};
+use super::relay::{refuse_before_v3_0_7, CONSUMER_STATUS_TIMEOUT};
 use crate::broker::Broker;
 use crate::fastjson;
 use crate::protocol::body::GetConsumerStatusBody;
@@ -46,14 +46,8 @@ pub async fn handle(
     };
     let mut answer = GetConsumerStatusBody::default();
     for member in members {
-        if member.version < V3_0_7_SNAPSHOT {
-            return Some(RemotingCommand::system_error(
-                &request,
-                format!(
-                    "the client does not support this feature. version={}",
-                    old_version_desc(member.version)
-                ),
-            ));
+        if let Some(refused) = refuse_before_v3_0_7(&request, member.version) {
+            return Some(refused);
         }
         if origin.is_some_and(|o| o != member.client_id) {
             continue;

@@ -6,7 +6,7 @@
 //! answers with the same table. The consumers apply it and commit; the broker's stored offsets
 //! are not touched here (as Java).
 
-use super::relay::{old_version_desc, V3_0_7_SNAPSHOT};
+use super::relay::refuse_before_v3_0_7;
 use crate::broker::Broker;
 use crate::fastjson;
 use crate::protocol::body::{MessageQueue, MessageQueueForC, ResetOffsetBody, ResetOffsetBodyForC};
@@ -111,14 +111,8 @@ pub async fn handle(
         ));
     }
     for member in members {
-        if member.version < V3_0_7_SNAPSHOT {
-            return Some(RemotingCommand::system_error(
-                &request,
-                format!(
-                    "the client does not support this feature. version={}",
-                    old_version_desc(member.version)
-                ),
-            ));
+        if let Some(refused) = refuse_before_v3_0_7(&request, member.version) {
+            return Some(refused);
         }
         let reset = RemotingCommand::request(
             request_code::RESET_CONSUMER_CLIENT_OFFSET,

@@ -14,7 +14,7 @@ pub const CONSUMER_STATUS_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `MQVersion.Version.V3_0_7_SNAPSHOT.ordinal()`: the first client version that handles offset
 /// resets and status requests.
-pub const V3_0_7_SNAPSHOT: i32 = 28;
+const V3_0_7_SNAPSHOT: i32 = 28;
 /// `MQVersion.Version.V3_1_8_SNAPSHOT.ordinal()`: the first that handles running-info and
 /// consume-directly requests.
 pub const V3_1_8_SNAPSHOT: i32 = 62;
@@ -43,6 +43,20 @@ pub fn old_version_desc(version: i32) -> String {
         .ok()
         .and_then(|v| OLD_VERSIONS.get(v))
         .map_or_else(|| version.to_string(), |s| s.to_string())
+}
+
+/// Java `Broker2Client`'s refusal of a client older than V3_0_7_SNAPSHOT (offset resets and
+/// status requests): the SYSTEM_ERROR answer, or `None` when `version` can take them.
+pub fn refuse_before_v3_0_7(request: &RemotingCommand, version: i32) -> Option<RemotingCommand> {
+    (version < V3_0_7_SNAPSHOT).then(|| {
+        RemotingCommand::system_error(
+            request,
+            format!(
+                "the client does not support this feature. version={}",
+                old_version_desc(version)
+            ),
+        )
+    })
 }
 
 /// The connection of client `client_id` in consumer group `group` (Java `findChannel`).
