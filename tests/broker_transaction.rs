@@ -46,7 +46,8 @@ async fn start(dir: &Path, check_max: i32) -> RunningBroker {
     start_with(dir, "TxT", |s| s.broker.transaction_check_max = check_max).await
 }
 
-/// A broker "broker-a" whose check loop is slowed to an hour, with `topic` (4 queues).
+/// A broker "broker-a" whose check loop is slowed to an hour (unless `tweak` says otherwise),
+/// with `topic` (4 queues).
 async fn start_with(
     dir: &Path,
     topic: &str,
@@ -394,15 +395,7 @@ async fn commit_and_rollback_direct() {
 async fn reject_transaction_message_and_slave_refuse() {
     // rejectTransactionMessage=true: half sends get NO_PERMISSION with Java's remark.
     let dir = temp_dir("reject");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
-        s.broker.reject_transaction_message = true;
-    })
-    .await;
-    running
-        .broker
-        .topics
-        .update(TopicConfig::new("TxT", 4, 4, 6))
-        .unwrap();
+    let running = start_with(&dir, "TxT", |s| s.broker.reject_transaction_message = true).await;
     let addr = running.local_addrs[0].to_string();
     let (client, _rx) = producer("txg", &[]);
     let resp = send_half_raw(&client, &addr, "txg", "k", 0).await;
@@ -437,16 +430,11 @@ async fn reject_transaction_message_and_slave_refuse() {
 #[tokio::test]
 async fn check_service_timer_asks_the_producer() {
     let dir = temp_dir("timer");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let running = start_with(&dir, "TxT", |s| {
         s.broker.transaction_check_interval = 200;
         s.broker.transaction_time_out = 0;
     })
     .await;
-    running
-        .broker
-        .topics
-        .update(TopicConfig::new("TxT", 4, 4, 6))
-        .unwrap();
     let addr = running.local_addrs[0].to_string();
     let (client, mut rx) = producer("txg", &[("timed", 8)]);
     heartbeat(&client, &addr, "txg").await;

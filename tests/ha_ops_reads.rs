@@ -44,9 +44,7 @@ async fn crafted_store(name: &str) -> std::path::PathBuf {
     for i in 0..4 {
         b.put(TOPIC, 0, format!("m{i}").as_bytes(), None);
     }
-    let dir = b.dir.clone();
-    b.client.shutdown();
-    b.running.shutdown().await;
+    let dir = b.stop_keeping_store().await;
     dir
 }
 
@@ -89,9 +87,7 @@ async fn master_suggests_the_slave_for_cold_reads_only_with_slave_read_enable() 
         pull(&b, 3, 32).await,
         (rc::SUCCESS, GROUP_SLOW_BROKER_ID, 1)
     );
-    let dir = b.dir.clone();
-    b.client.shutdown();
-    b.running.shutdown().await;
+    let dir = b.stop_keeping_store().await;
 
     // The default ratio (40% of RAM): a few bytes behind is hot, the group's brokerId.
     let b = reopen(dir, |s| s.broker.slave_read_enable = true).await;
@@ -101,9 +97,7 @@ async fn master_suggests_the_slave_for_cold_reads_only_with_slave_read_enable() 
         pull(&b, 4, 32).await,
         (rc::PULL_NOT_FOUND, GROUP_BROKER_ID, 0)
     );
-    let dir = b.dir.clone();
-    b.client.shutdown();
-    b.running.shutdown().await;
+    let dir = b.stop_keeping_store().await;
 
     // slaveReadEnable=false (Java's default): always the master, however cold.
     let b = reopen(dir, |s| s.store.access_message_in_memory_max_ratio = 0).await;
@@ -141,9 +135,7 @@ async fn slave_serves_pulls_and_points_back_to_the_master() {
         expected.as_slice(),
         "the slave's records verbatim"
     );
-    let dir = b.dir.clone();
-    b.client.shutdown();
-    b.running.shutdown().await;
+    let dir = b.stop_keeping_store().await;
 
     // slaveReadEnable=true on a slave: cold reads go to whichBrokerWhenConsumeSlowly, hot ones
     // to the group's brokerId.
@@ -154,9 +146,7 @@ async fn slave_serves_pulls_and_points_back_to_the_master() {
     })
     .await;
     assert_eq!(pull(&b, 1, 1).await, (rc::SUCCESS, GROUP_SLOW_BROKER_ID, 1));
-    let dir = b.dir.clone();
-    b.client.shutdown();
-    b.running.shutdown().await;
+    let dir = b.stop_keeping_store().await;
     let b = reopen(dir, |s| {
         as_slave(s);
         s.broker.slave_read_enable = true;
@@ -181,9 +171,7 @@ async fn slave_serves_pulls_and_points_back_to_the_master() {
                 == 0,
         "no OFFSET_MOVED_EVENT written on a slave"
     );
-    let dir = b.dir.clone();
-    b.client.shutdown();
-    b.running.shutdown().await;
+    let dir = b.stop_keeping_store().await;
 
     let b = reopen(dir, |s| {
         as_slave(s);
@@ -296,16 +284,12 @@ async fn offsets_committed_to_a_slave() {
     assert_eq!(query_offset(&b).await, (rc::SUCCESS, Some(3)));
 
     // Kept across a restart of the slave (written at shutdown and every 5 s).
-    let dir = b.dir.clone();
-    b.client.shutdown();
-    b.running.shutdown().await;
+    let dir = b.stop_keeping_store().await;
     let b = reopen(dir, as_slave).await;
     assert_eq!(query_offset(&b).await, (rc::SUCCESS, Some(3)));
 
     // The same pull on a master stores the piggybacked offset.
-    let dir = b.dir.clone();
-    b.client.shutdown();
-    b.running.shutdown().await;
+    let dir = b.stop_keeping_store().await;
     let b = reopen(dir, |_| {}).await;
     let resp = b.pull(&h).await;
     assert_eq!(resp.code, rc::SUCCESS);

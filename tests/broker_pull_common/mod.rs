@@ -100,9 +100,15 @@ impl TestBroker {
     }
 
     pub async fn shutdown(self) {
+        let dir = self.stop_keeping_store().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Stops the broker and returns its store directory, left in place to reopen.
+    pub async fn stop_keeping_store(self) -> PathBuf {
         self.client.shutdown();
         self.running.shutdown().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.dir
     }
 }
 
