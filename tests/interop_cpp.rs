@@ -21,8 +21,10 @@
 //! ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456), send-backs
 //! included, so they never reach the broker. After (1) was fixed, the retry group still missed
 //! 0-2 messages in some 20k runs, never more than the send-backs the client's own log reports
-//! as failed (0-3 per run): the test asserts exactly that bound, and exact counts when the
-//! client reports none. Why a failed send-back can cost a message the listener never saw:
+//! as failed (0-3 per run; 36 in one run with two busy loops on the 2 cores, when the lock
+//! failed every request for ~3 s): the test asserts exactly that bound, and exact counts when
+//! the client reports none. A lost message the listener never saw also never failed its first
+//! delivery, so the count of first-delivery failures is short by at most the messages missing. Why a failed send-back can cost a message the listener never saw:
 //! librocketmq passes a pulled batch to the listener (even with a batch size of 1 set), the
 //! binding's C layer stops at the first failing message, and librocketmq sends the whole batch
 //! back, the unseen rest included; an unseen message whose send-back fails is never delivered
@@ -36,6 +38,15 @@
 //! mq", then "No route info"; the NameServer is not asked; our NameServer answered no
 //! TOPIC_NOT_EXIST for the topic during any measured run). The scenario retries such a send
 //! after a pause, as an application would, and reports the retries.
+//!
+//! Oneway sends on the same lock contention: librocketmq's `invokeOneway` logs "invokeOneway
+//! failed: NULL transport ... code:10" and returns, so `send_oneway` reports success for a
+//! message that never left the client. One CI run failed so: every group missed exactly one
+//! message. Reproduced with `interop/cpp/flaky_lock.c` (makes the client's contended lock fail
+//! at will): the same signature, the missing message a oneway one, one "invokeOneway failed"
+//! in the client's log, nothing of it in the broker's. Oneway is fire-and-forget (in Java
+//! too), so the test allows exactly the oneway messages the client's log reports dropped, and
+//! requires that every message missing from a group is a oneway one.
 
 mod interop_support;
 mod support;
@@ -95,56 +106,86 @@ fn cpp_client_produces_and_consumes_through_quickstart() {
     let total = summary["total_expected"].as_u64().unwrap();
     assert_eq!(total, (sync + oneway + orderly + batch + 1) as u64);
     let consumers = &summary["consumers"];
-    // Broadcasting consumers start at the queues' ends: they miss only the warm-up message.
+    // Oneway sends librocketmq dropped without sending (its own log says so; module doc): each
+    // is one oneway message no group can see, and nothing else may be missing.
+    let dropped = summary["client_dropped_oneway_sends"].as_u64().unwrap();
+    let missing_only = |name: &str, allowed: &[&str]| {
+        let c = &consumers[name];
+        for key in c["missing"].as_array().expect("missing keys") {
+            let key = key.as_str().unwrap_or_default();
+            assert!(
+                allowed.iter().any(|kind| key.starts_with(kind)),
+                "{name} never saw {key}: {summary}"
+            );
+        }
+    };
+    // Broadcasting consumers start at the queues' ends: they miss the warm-up message too.
     // The retry group is checked below (known gap, module doc).
-    for (name, expected) in [("all", total), ("bc1", total - 1), ("bc2", total - 1)] {
+    for (name, expected, allowed) in [
+        ("all", total - dropped, &["oneway "][..]),
+        ("bc1", total - 1 - dropped, &["oneway ", "warmup "][..]),
+        ("bc2", total - 1 - dropped, &["oneway ", "warmup "][..]),
+    ] {
         let c = &consumers[name];
         assert_eq!(
             c["unique"].as_u64(),
             Some(expected),
             "{name} saw every message at least once: {summary}"
         );
+        missing_only(name, allowed);
         assert_eq!(
             c["bad"].as_array().map(Vec::len),
             Some(0),
             "{name}: bodies/properties intact: {summary}"
         );
     }
-    // The tag filter: exactly the TagA messages.
+    // The tag filter: exactly the TagA messages (a dropped oneway is TagA or TagB).
+    let tag_a_expected = summary["tagA_expected"].as_u64().unwrap();
+    let tag_a_missing = consumers["tagA"]["missing_count"].as_u64().unwrap();
+    assert!(tag_a_missing <= dropped, "{summary}");
+    missing_only("tagA", &["oneway "]);
     assert_eq!(
-        consumers["tagA"]["unique"], summary["tagA_expected"],
+        consumers["tagA"]["unique"].as_u64(),
+        Some(tag_a_expected - tag_a_missing),
         "{summary}"
     );
     assert_eq!(
-        consumers["tagA"]["tagA_unique"], summary["tagA_expected"],
+        consumers["tagA"]["tagA_unique"], consumers["tagA"]["unique"],
         "{summary}"
     );
-    // The retry group: every message, and every message whose first delivery failed comes back
-    // through the retry topic. Each shortfall must be matched by a send-back librocketmq itself
-    // failed to send (its own log counts them; module doc): with none, both counts are exact.
     let retry = &consumers["retry"];
     assert_eq!(retry["bad"].as_array().map(Vec::len), Some(0), "{summary}");
     let failed = 1 + [sync, oneway, orderly, batch]
         .iter()
         .map(|n| n.div_ceil(50) as u64)
         .sum::<u64>();
-    assert_eq!(retry["failed_once"].as_u64(), Some(failed), "{summary}");
+    let failed_once = retry["failed_once"].as_u64().unwrap();
     let unique = retry["unique"].as_u64().unwrap();
     let redelivered = retry["redelivered"].as_u64().unwrap();
     let lost_by_client = summary["client_sendback_failures"].as_u64().unwrap();
-    assert!(unique <= total && redelivered <= failed, "{summary}");
+    assert!(unique <= total && redelivered <= failed_once, "{summary}");
+    // Every 50th message fails its first delivery; one the group never saw (lost in the
+    // client, counted below) cannot have failed.
     assert!(
-        (total - unique) + (failed - redelivered) <= lost_by_client,
+        failed_once <= failed && failed_once + (total - unique) >= failed,
+        "{summary}"
+    );
+    assert!(
+        (total - unique) + (failed_once - redelivered) <= lost_by_client + dropped,
         "every message missing from the retry group is one librocketmq failed to send back: {summary}"
     );
+    let duplicates = |name: &str| {
+        let c = &consumers[name];
+        c["deliveries"].as_u64().unwrap() - c["unique"].as_u64().unwrap()
+    };
     println!(
         "retry group: {redelivered} of {failed} failed messages redelivered, {unique} of {total} seen, {lost_by_client} send-backs failed inside librocketmq"
     );
     println!(
-        "duplicates: all {} bc1 {} bc2 {} (deliveries - unique)",
-        consumers["all"]["deliveries"].as_u64().unwrap() - total,
-        consumers["bc1"]["deliveries"].as_u64().unwrap() - (total - 1),
-        consumers["bc2"]["deliveries"].as_u64().unwrap() - (total - 1)
+        "duplicates (deliveries - unique): all {} bc1 {} bc2 {}; oneway sends dropped inside librocketmq: {dropped}",
+        duplicates("all"),
+        duplicates("bc1"),
+        duplicates("bc2")
     );
     qs.stop();
 }

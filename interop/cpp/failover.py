@@ -22,6 +22,7 @@ import threading
 import time
 
 from rocketmq.client import Message, Producer, PushConsumer
+from sending import send_with_retries
 
 
 def emit(obj):
@@ -95,18 +96,10 @@ def main():
         m.set_keys("failover-%d" % i)
         m.set_property("idx", str(i))
         m.set_body(body_of(i))
-        last = None
-        for _ in range(3):
-            try:
-                r = producer.send_sync(m)
-                if r.status == 0:
-                    sent += 1
-                    last = None
-                    break
-                last = "status %s" % r.status
-            except Exception as e:  # noqa: BLE001 - report, do not stop
-                last = str(e)
-        if last is not None and len(errors) < 20:
+        last = send_with_retries(lambda: producer.send_sync(m))
+        if last is None:
+            sent += 1
+        elif len(errors) < 20:
             errors.append("send %d: %s" % (i, last))
     producer.shutdown()
     emit({"event": "produced", "sent": sent, "errors": errors, "seconds": round(time.time() - started, 3)})

@@ -42,6 +42,7 @@ import time
 
 from rocketmq.client import Message, Producer, PullConsumer, PushConsumer, RecvMessage
 from rocketmq.exceptions import ffi_check
+from sending import send_with_retries
 from rocketmq.ffi import _CConsumeStatus, _CMessageQueue, _CPullStatus, dll
 
 
@@ -359,15 +360,8 @@ def main():
         m.set_property("okey", str(key))
         m.set_property("oseq", str(seq))
         m.set_body(expected_body(key, seq))
-        for attempt in range(3):
-            try:
-                r = producer.send_orderly(m, key)
-                if r.status == 0:
-                    break
-                last = "status %s" % r.status
-            except Exception as e:  # noqa: BLE001 - report, do not stop
-                last = str(e)
-        else:
+        last = send_with_retries(lambda: producer.send_orderly(m, key))
+        if last is not None:
             errors.append("key %d seq %d: %s" % (key, seq, last))
         time.sleep(pause)
     send_seconds = time.time() - started

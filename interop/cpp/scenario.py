@@ -5,7 +5,8 @@ tests/interop_cpp.rs asserts on it.
 
 Sends, to one topic: sync, oneway, orderly (sharded by key) and batch messages, each with tags
 (TagA/TagB), keys and user properties. Consumers, started before the producer:
-  all   - push, clustering, "*": must see every message, body and properties intact;
+  all   - push, clustering, "*": must see every message, body and properties intact, except
+          oneway sends librocketmq dropped itself (client_dropped_oneway_sends, see there);
   tagA  - push, clustering, "TagA": must see exactly the TagA messages;
   bc1/bc2 - push, broadcasting, same group: each must see every message sent after it started
           (all but the warm-up message that creates the topic: a new broadcasting consumer
@@ -16,6 +17,7 @@ Sends, to one topic: sync, oneway, orderly (sharded by key) and batch messages, 
 """
 import argparse
 import json
+import re
 import sys
 import threading
 import time
@@ -23,6 +25,7 @@ import time
 from rocketmq.client import Message, Producer, PushConsumer, RecvMessage
 from rocketmq.ffi import MessageModel, _CConsumeStatus, dll
 from rocketmq.exceptions import ffi_check
+from sending import send_with_retries
 
 import glob
 import os
@@ -39,6 +42,7 @@ class Collector:
         self.bad = []
         self.fail_first_of = fail_first_of
         self.failed_once = set()
+        self.last_delivery = time.monotonic()
 
     def __call__(self, msg):
         kind = text(msg.get_property("kind"))
@@ -55,6 +59,7 @@ class Collector:
             and keys == "key-%s-%s" % (kind, idx)
         )
         with self.lock:
+            self.last_delivery = time.monotonic()
             if TRACE is not None:
                 TRACE.write("%s %s %s %s %s %s\n" % (self.name, kind, idx, text(msg.topic), msg.reconsume_times, text(msg.id)))
             if not ok and len(self.bad) < 20:
@@ -72,9 +77,12 @@ class Collector:
         if fail:
             raise RuntimeError("reconsume later, please")
 
-    def summary(self):
+    def summary(self, expected=()):
         with self.lock:
+            missing = sorted(k for k in expected if k not in self.seen)
             return {
+                "missing": ["%s %s" % k for k in missing[:10]],
+                "missing_count": len(missing),
                 "unique": len(self.seen),
                 "deliveries": sum(self.seen.values()),
                 "bad": self.bad,
@@ -141,17 +149,41 @@ def consumer(group, topic, namesrv, collector, expression="*", model=MessageMode
     return c
 
 
-def client_sendback_failures():
-    """CONSUMER_SEND_MSG_BACK requests librocketmq could not send, from its own log
-    ($HOME/logs/rocketmq-cpp): it fails a request at once when its transport-table lock is
-    contended ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456).
-    Such a request never reaches the broker; the test bounds the retry group's shortfall by
-    this count."""
+def client_log_lines(matches):
+    """Lines of librocketmq's own log ($HOME/logs/rocketmq-cpp) for which `matches` holds."""
     count = 0
     for path in glob.glob(os.path.expanduser("~/logs/rocketmq-cpp/*.log*")):
         with open(path, errors="replace") as f:
-            count += sum(1 for line in f if "[sendMessageBack:" in line and "(error)" in line)
+            count += sum(1 for line in f if matches(line))
     return count
+
+
+def client_sendback_failures():
+    """CONSUMER_SEND_MSG_BACK requests librocketmq could not send: it fails a request at once
+    when its transport-table lock is contended ("GetTransport ... get timed_mutex timeout",
+    apache/rocketmq-client-cpp#455/#456). Such a request never reaches the broker; the test
+    bounds the retry group's shortfall by this count."""
+    return client_log_lines(lambda line: "[sendMessageBack:" in line and "(error)" in line)
+
+
+# librocketmq's warning for a oneway request it did not write (no transport, or the write
+# failed); the code is the request's.
+ONEWAY_NOT_SENT = re.compile(r"invokeOneway failed.*code:(\d+)")
+SEND_CODES = (10, 310)  # SEND_MESSAGE, SEND_MESSAGE_V2
+
+
+def client_dropped_oneway_sends():
+    """Oneway sends librocketmq dropped after the application handed them over: on the same
+    lock contention its invokeOneway only logs a warning and returns, so send_oneway reports
+    success for a message that never left the process (oneway is fire-and-forget, in Java
+    too). Each is one message no group can see; the test allows exactly that many oneway
+    messages to be missing."""
+
+    def dropped(line):
+        m = ONEWAY_NOT_SENT.search(line)
+        return m is not None and int(m.group(1)) in SEND_CODES
+
+    return client_log_lines(dropped)
 
 
 def main():
@@ -201,25 +233,15 @@ def main():
     retried = []
 
     def attempt(what, send, count=1, kind=None):
-        # Like a Java producer (retryTimesWhenSendFailed = 2): a failed send is tried twice more,
-        # after a pause. Retries are reported; a send that fails three times is an error.
-        for n in range(3):
-            try:
-                r = send()
-                if r is None or r.status == 0:
-                    sent[kind] += count
-                    return
-                last = "status %s" % r.status
-            except Exception as e:  # noqa: BLE001 - report, do not stop
-                last = str(e)
-            retried.append("%s (attempt %d): %s" % (what, n + 1, last))
-            # librocketmq fails a request at once while its transport-table lock is contended
-            # ("GetTransport ... get timed_mutex timeout", apache/rocketmq-client-cpp#455/#456),
-            # and its own retries (all within the same millisecond, and to "another broker" of
-            # which there is none here) then end in "No route info of this topic". An
-            # application retries a little later; so does this one.
-            time.sleep(0.5 * (n + 1))
-        errors.append("%s: %s" % (what, last))
+        # Retries are reported; a send that fails every attempt is an error.
+        def on_retry(n, error):
+            retried.append("%s (attempt %d): %s" % (what, n, error))
+
+        error = send_with_retries(send, on_retry)
+        if error is None:
+            sent[kind] += count
+        else:
+            errors.append("%s: %s" % (what, error))
 
     started = time.time()
     for i in range(args.sync):
@@ -237,26 +259,45 @@ def main():
         1 for kind, n in (("sync", args.sync), ("oneway", args.oneway), ("orderly", args.orderly), ("batch", args.batch)) for i in range(n) if i % 2 == 0
     )
 
-    deadline = time.time() + args.timeout
-    def done():
+    # Every message a consumer group should see, as (kind, idx) keys; a group's summary names
+    # the first ones it never saw.
+    expected = {("warmup", "0")} | {
+        (kind, str(i)) for kind, n in (("sync", args.sync), ("oneway", args.oneway), ("orderly", args.orderly), ("batch", args.batch)) for i in range(n)
+    }
+    expected_tag_a = {k for k in expected if expected_tag(int(k[1])) == "TagA"}
+
+    def counts_reached(lenient):
+        """Whether every group has what it should; `lenient` allows the messages librocketmq
+        lost itself, as its log counts them (dropped oneway sends, failed send-backs)."""
         s = {k: c.summary() for k, c in collectors.items()}
+        dropped = client_dropped_oneway_sends() if lenient else 0
+        sendbacks = client_sendback_failures() if lenient else 0
         ok = (
-            s["all"]["unique"] >= total
-            and all(s[k]["unique"] >= total - 1 for k in ("bc1", "bc2"))
-            and s["tagA"]["unique"] >= tag_a_total
+            s["all"]["unique"] >= total - dropped
+            and all(s[k]["unique"] >= total - 1 - dropped for k in ("bc1", "bc2"))
+            and s["tagA"]["unique"] >= tag_a_total - dropped
         )
         if "retry" in s:
-            ok = ok and s["retry"]["unique"] >= total and (
-                s["retry"]["redelivered"] >= s["retry"]["failed_once"]
-                or s["retry"]["redelivered"] + client_sendback_failures() >= s["retry"]["failed_once"]
-            )
+            r = s["retry"]
+            ok = ok and r["unique"] >= total - dropped - sendbacks and r["redelivered"] + sendbacks >= r["failed_once"]
         return ok
-    while time.time() < deadline and not done():
+
+    deadline = time.time() + args.timeout
+    while time.time() < deadline:
+        if counts_reached(False):
+            break
+        # With losses inside the client the exact counts never come: stop once the allowed
+        # counts are reached and nothing was delivered for 15 s (longer than the 10 s delay of
+        # a first redelivery), so no redelivery still on its way is counted as lost.
+        quiet = time.monotonic() - max(c.last_delivery for c in collectors.values())
+        if quiet >= 15 and counts_reached(True):
+            break
         time.sleep(0.5)
     time.sleep(1)  # let stragglers (duplicates) show
 
     summary = {
         "client_sendback_failures": client_sendback_failures(),
+        "client_dropped_oneway_sends": client_dropped_oneway_sends(),
         "sent": sent,
         "total_expected": total,
         "tagA_expected": tag_a_total,
@@ -265,7 +306,7 @@ def main():
         "error_count": len(errors),
         "retried": retried[:20],
         "retry_count": len(retried),
-        "consumers": {k: c.summary() for k, c in collectors.items()},
+        "consumers": {k: c.summary(expected_tag_a if k == "tagA" else expected) for k, c in collectors.items()},
     }
     for c in consumers:
         c.shutdown()

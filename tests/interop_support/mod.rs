@@ -70,7 +70,20 @@ impl Quickstart {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let line = stdout.lines().last().unwrap_or("");
         match serde_json::from_str::<serde_json::Value>(line) {
-            Ok(v) if v.get("fatal").is_none() => v,
+            Ok(v) if v.get("fatal").is_none() => {
+                // Shown with a failing assertion: what the server warned about meanwhile.
+                let warnings: Vec<&String> = self
+                    .server
+                    .drain_output()
+                    .iter()
+                    .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+                    .collect();
+                println!("server warnings and errors ({}):", warnings.len());
+                for line in warnings.iter().rev().take(40).rev() {
+                    println!("  {line}");
+                }
+                v
+            }
             res => panic!(
                 "scenario printed no summary ({res:?}); exit {:?}\nstdout:\n{stdout}\nstderr:\n{}\nserver:\n{}",
                 out.status,

@@ -2,7 +2,10 @@
 //! again in `%RETRY%group` with a delay level (redelivered later by the schedule service), or in
 //! `%DLQ%group` once it was retried too often (Java `asyncConsumerSendMsgBack`).
 
-use super::{put_message, random_queue_id, DLQ_NUMS_PER_GROUP, FAQ_SUGGESTION, VERSION_V3_4_9};
+use super::{
+    put_message, random_queue_id, reply_unless_oneway, DLQ_NUMS_PER_GROUP, FAQ_SUGGESTION,
+    VERSION_V3_4_9,
+};
 use crate::broker::Broker;
 use crate::protocol::decode_header;
 use crate::protocol::header::ConsumerSendMsgBackRequestHeader;
@@ -16,12 +19,12 @@ pub async fn handle(
     _conn: &Connection,
     request: RemotingCommand,
 ) -> Option<RemotingCommand> {
-    let oneway = request.is_oneway();
-    if broker.store.is_os_page_cache_busy() {
-        return (!oneway).then(|| RemotingCommand::system_busy_rejected(&request));
-    }
-    let response = process(broker, &request).await;
-    (!oneway).then_some(response)
+    let response = if broker.store.is_os_page_cache_busy() {
+        RemotingCommand::system_busy_rejected(&request)
+    } else {
+        process(broker, &request).await
+    };
+    reply_unless_oneway(&request, response)
 }
 
 async fn process(broker: &Broker, request: &RemotingCommand) -> RemotingCommand {

@@ -343,6 +343,32 @@ fn disk_util() -> String {
     format!("CL: {:5.2} CQ: {:5.2} INDEX: {:5.2}", -1.0, -1.0, -1.0)
 }
 
+/// What a send-type handler answers: nothing to a oneway request. A oneway message the broker
+/// did not store is lost without the client ever knowing (as with Java), so the broker says so
+/// in its log: the first one, then every 1000th, with the running count.
+pub fn reply_unless_oneway(
+    request: &RemotingCommand,
+    response: RemotingCommand,
+) -> Option<RemotingCommand> {
+    static UNSTORED_ONEWAY: AtomicUsize = AtomicUsize::new(0);
+    if !request.is_oneway() {
+        return Some(response);
+    }
+    if response.code != response_code::SUCCESS {
+        let n = UNSTORED_ONEWAY.fetch_add(1, Ordering::Relaxed) + 1;
+        if n % 1000 == 1 {
+            tracing::warn!(
+                request_code = request.code,
+                response_code = response.code,
+                remark = response.remark.as_deref().unwrap_or(""),
+                unstored_oneway_requests = n,
+                "a oneway request was not stored; its client is not told"
+            );
+        }
+    }
+    None
+}
+
 /// Java's `ThreadLocalRandom.nextInt(99999999) % n`; any spread will do.
 pub fn random_queue_id(n: i32) -> i32 {
     use std::hash::{BuildHasher, Hasher};

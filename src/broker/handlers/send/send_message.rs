@@ -3,8 +3,9 @@
 //! V1 first, as Java does; the header's `batch` flag (not the code) picks the batch path.
 
 use super::{
-    msg_check, put_message, put_messages, put_status_response, random_queue_id, send_response,
-    store_host, CheckedSend, DLQ_NUMS_PER_GROUP, FAQ_SUGGESTION, OVERLOAD_REMARK, VERSION_V3_4_9,
+    msg_check, put_message, put_messages, put_status_response, random_queue_id,
+    reply_unless_oneway, send_response, store_host, CheckedSend, DLQ_NUMS_PER_GROUP,
+    FAQ_SUGGESTION, OVERLOAD_REMARK, VERSION_V3_4_9,
 };
 use crate::broker::Broker;
 use crate::protocol::body::TopicFilterType;
@@ -26,20 +27,20 @@ pub async fn handle(
     conn: &Connection,
     request: RemotingCommand,
 ) -> Option<RemotingCommand> {
-    let oneway = request.is_oneway();
-    if broker.store.is_os_page_cache_busy() {
+    let response = if broker.store.is_os_page_cache_busy() {
         // Java's remoting layer asks the processor `rejectRequest()` first.
-        return (!oneway).then(|| RemotingCommand::system_busy_rejected(&request));
-    }
-    let response = match broker.send_limiter.try_acquire() {
-        Some(_permit) => process(broker, conn, &request).await,
-        None => RemotingCommand::response_to(
-            &request,
-            response_code::SYSTEM_BUSY,
-            Some(OVERLOAD_REMARK.to_string()),
-        ),
+        RemotingCommand::system_busy_rejected(&request)
+    } else {
+        match broker.send_limiter.try_acquire() {
+            Some(_permit) => process(broker, conn, &request).await,
+            None => RemotingCommand::response_to(
+                &request,
+                response_code::SYSTEM_BUSY,
+                Some(OVERLOAD_REMARK.to_string()),
+            ),
+        }
     };
-    (!oneway).then_some(response)
+    reply_unless_oneway(&request, response)
 }
 
 /// The V1 header of any send request.
