@@ -7,6 +7,10 @@
 //! `cargo bench --bench broker_pull` (release). Env: `PULL_MSGS` (default 200000),
 //! `PULL_BODY` bytes (default 512), `PULL_QUEUES` (default 4), `WAKE_ROUNDS` (default 500).
 
+/// Temp dirs removed on drop, as the integration tests make them (one definition).
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use ferrocket::protocol::body::TopicConfig;
 use ferrocket::protocol::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use ferrocket::protocol::topic::perm;
@@ -16,6 +20,7 @@ use ferrocket::remoting::{
 };
 use ferrocket::store::message::MessageExtBrokerInner;
 use std::time::{Duration, Instant};
+use support::TempDir;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -56,9 +61,8 @@ async fn run() {
     let body_len = env("PULL_BODY", 512);
     let queues = env("PULL_QUEUES", 4) as i32;
     let rounds = env("WAKE_ROUNDS", 500);
-    let dir = std::env::temp_dir().join(format!("ferrocket-bench-pull-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("bench-pull");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.store.mapped_file_size_commit_log = 256 * 1024 * 1024;
     })
     .await;
@@ -165,5 +169,4 @@ async fn run() {
     );
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,6 +4,11 @@
 //! `cargo bench --bench broker_send` (BENCH_SECS=n to change the 3-second runs).
 
 mod common;
+/// Temp dirs removed on drop, as the integration tests make them (one definition).
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::TempDir;
 
 use ferrocket::remoting::{ClientConfig, RemotingClient, RemotingCommand};
 use ferrocket::store::config::FlushDiskType;
@@ -19,12 +24,8 @@ fn request() -> RemotingCommand {
 }
 
 async fn run(flush: FlushDiskType, secs: u64) {
-    let dir = std::env::temp_dir().join(format!(
-        "ferrocket-bench-send-{}-{flush:?}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new(&format!("bench-send-{flush:?}"));
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.store.flush_disk_type = flush;
         s.store.mapped_file_size_commit_log = 256 * 1024 * 1024;
     })
@@ -49,7 +50,6 @@ async fn run(flush: FlushDiskType, secs: u64) {
         pct(0.99)
     );
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn main() {

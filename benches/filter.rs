@@ -9,6 +9,10 @@
 //! `cargo bench --bench filter` (release). Env: `FILTER_EVALS` (default 2000000), `PULL_MSGS`
 //! (default 100000), `PULL_BODY` bytes (default 256).
 
+/// Temp dirs removed on drop, as the integration tests make them (one definition).
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use ferrocket::filter::{Expression, RecordProperties};
 use ferrocket::protocol::body::TopicConfig;
 use ferrocket::protocol::header::{PullMessageRequestHeader, PullMessageResponseHeader};
@@ -20,6 +24,7 @@ use ferrocket::remoting::{
 use ferrocket::store::message::{MessageExtBrokerInner, StoredRecord};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use support::TempDir;
 
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -119,9 +124,8 @@ fn pull_request(offset: i64, expression_type: &str, expression: &str) -> Remotin
 async fn pull_bench(selectors: &[&str], evals: usize) {
     let msgs = env("PULL_MSGS", 100_000);
     let body_len = env("PULL_BODY", 256);
-    let dir = std::env::temp_dir().join(format!("ferrocket-bench-filter-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("bench-filter");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.broker.enable_property_filter = true;
         s.store.mapped_file_size_commit_log = 256 * 1024 * 1024;
     })
@@ -187,5 +191,4 @@ async fn pull_bench(selectors: &[&str], evals: usize) {
     }
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,6 +7,11 @@
 //! `cargo bench --bench ha` (BENCH_SECS=n to change the 3-second runs).
 
 mod common;
+/// Temp dirs removed on drop, as the integration tests make them (one definition).
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::TempDir;
 
 use ferrocket::remoting::{ClientConfig, RemotingClient, RemotingCommand};
 use ferrocket::store::config::BrokerRole;
@@ -23,18 +28,14 @@ fn request() -> RemotingCommand {
 }
 
 async fn run(role: BrokerRole, secs: u64) {
-    let dir = std::env::temp_dir().join(format!(
-        "ferrocket-bench-ha-{}-{role:?}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let master = ferrocket::testkit::start_test_broker(&dir.join("m"), |s| {
+    let dir = TempDir::new(&format!("bench-ha-{role:?}"));
+    let master = ferrocket::testkit::start_test_broker(&dir.path().join("m"), |s| {
         s.store.broker_role = role;
         s.store.mapped_file_size_commit_log = 256 * 1024 * 1024;
     })
     .await;
     let ha_addr = format!("127.0.0.1:{}", master.broker.store_config.ha_listen_port);
-    let slave = ferrocket::testkit::start_test_broker(&dir.join("s"), |s| {
+    let slave = ferrocket::testkit::start_test_broker(&dir.path().join("s"), |s| {
         s.broker.broker_id = 1;
         s.store.broker_role = BrokerRole::Slave;
         s.store.ha_master_address = ha_addr.clone();
@@ -100,7 +101,6 @@ async fn run(role: BrokerRole, secs: u64) {
     client.shutdown();
     slave.shutdown().await;
     master.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn main() {

@@ -4,8 +4,13 @@
 //!
 //! `cargo bench --bench namesrv_route` (env: BENCH_SECS per measurement, default 3).
 
+/// Temp dirs removed on drop, as the integration tests make them (one definition).
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::TempDir;
 
 use ferrocket::namesrv::route_info::BrokerRegistration;
 use ferrocket::namesrv::server::NamesrvServer;
@@ -155,9 +160,13 @@ async fn bench_wire(addr: String, connections: usize) {
 }
 
 fn main() {
-    let dir = std::env::temp_dir().join(format!("ferrocket-bench-ns-{}", std::process::id()));
+    let dir = TempDir::new("bench-ns");
     let mut settings = NamesrvSettings::default();
-    settings.namesrv.kv_config_path = dir.join("kvConfig.json").to_string_lossy().into_owned();
+    settings.namesrv.kv_config_path = dir
+        .path()
+        .join("kvConfig.json")
+        .to_string_lossy()
+        .into_owned();
     let ns = Arc::new(Namesrv::new(settings));
     populate(&ns);
     println!(
@@ -185,5 +194,4 @@ fn main() {
         }
         server.shutdown().await;
     });
-    let _ = std::fs::remove_dir_all(&dir);
 }

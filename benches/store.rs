@@ -3,27 +3,18 @@
 //! (1 and 8 appending threads, group commit), then crash and clean recovery speed. Works in a
 //! temp dir under /tmp and removes it.
 
+/// Temp dirs removed on drop, as the integration tests make them (one definition).
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::TempDir;
 
 use bytes::Bytes;
 use ferrocket::store::config::{FlushDiskType, MessageStoreConfig};
 use ferrocket::store::message::MessageExtBrokerInner;
 use ferrocket::store::message_store::MessageStore;
-
-struct Dir(std::path::PathBuf);
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn dir(tag: &str) -> Dir {
-    let d = std::env::temp_dir().join(format!("ferrocket-bench-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    Dir(d)
-}
 
 fn config(root: &std::path::Path, flush: FlushDiskType) -> MessageStoreConfig {
     let mut c = MessageStoreConfig::with_root(root);
@@ -61,9 +52,9 @@ fn thread_switches() -> (i64, i64) {
     (ru.ru_nvcsw as i64, ru.ru_nivcsw as i64)
 }
 
-fn append_async(body_len: usize, total_bytes: u64) -> (Dir, u64) {
-    let d = dir(&format!("async{body_len}"));
-    let store = MessageStore::open(config(&d.0, FlushDiskType::AsyncFlush)).unwrap();
+fn append_async(body_len: usize, total_bytes: u64) -> (TempDir, u64) {
+    let d = TempDir::new(&format!("bench-async{body_len}"));
+    let store = MessageStore::open(config(d.path(), FlushDiskType::AsyncFlush)).unwrap();
     let body = Bytes::from(vec![b'x'; body_len]);
     let record = message(&body, 0).record_len() as u64;
     let n = total_bytes / record;
@@ -95,8 +86,8 @@ fn append_async(body_len: usize, total_bytes: u64) -> (Dir, u64) {
 }
 
 fn append_sync(body_len: usize, threads: usize, per_thread: u64) {
-    let d = dir(&format!("sync{body_len}-{threads}"));
-    let store = MessageStore::open(config(&d.0, FlushDiskType::SyncFlush)).unwrap();
+    let d = TempDir::new(&format!("bench-sync{body_len}-{threads}"));
+    let store = MessageStore::open(config(d.path(), FlushDiskType::SyncFlush)).unwrap();
     let body = Bytes::from(vec![b'x'; body_len]);
     let record = message(&body, 0).record_len() as u64;
     let start = Instant::now();
@@ -136,12 +127,12 @@ fn report(what: &str, n: u64, bytes: u64, elapsed: Duration) {
     );
 }
 
-fn recovery(d: &Dir, bytes: u64) {
+fn recovery(d: &TempDir, bytes: u64) {
     // Crash recovery: walk + CRC + re-dispatch of everything (checkpoint moved back to 0).
-    std::fs::write(d.0.join("abort"), b"").unwrap();
-    std::fs::write(d.0.join("checkpoint"), vec![0u8; 4096]).unwrap();
+    std::fs::write(d.path().join("abort"), b"").unwrap();
+    std::fs::write(d.path().join("checkpoint"), vec![0u8; 4096]).unwrap();
     let start = Instant::now();
-    let store = MessageStore::open(config(&d.0, FlushDiskType::AsyncFlush)).unwrap();
+    let store = MessageStore::open(config(d.path(), FlushDiskType::AsyncFlush)).unwrap();
     let open = start.elapsed();
     let r = store.recovery_report().clone();
     println!(
@@ -155,7 +146,7 @@ fn recovery(d: &Dir, bytes: u64) {
     store.shutdown();
     drop(store);
     // Clean recovery: walk + CRC of the last three files, no dispatch.
-    let store = MessageStore::open(config(&d.0, FlushDiskType::AsyncFlush)).unwrap();
+    let store = MessageStore::open(config(d.path(), FlushDiskType::AsyncFlush)).unwrap();
     let r = store.recovery_report().clone();
     println!(
         "clean recovery: scan+CRC {:.2} GB/s ({} records, {:.0} MB in {:.3} s)",

@@ -3,7 +3,12 @@
 //!
 //! `cargo bench --bench store_index`
 
+/// Temp dirs removed on drop, as the integration tests make them (one definition).
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use std::time::Instant;
+use support::TempDir;
 
 use ferrocket::store::consume_queue::{ConsumeQueueStore, DEFAULT_CONSUME_QUEUE_FILE_SIZE};
 use ferrocket::store::dispatch::{CommitLogDispatcher, DispatchRequest};
@@ -11,11 +16,8 @@ use ferrocket::store::index::{IndexConfig, IndexService};
 use ferrocket::store::metadata::{DataVersion, TopicConfig, TopicConfigSerializeWrapper};
 
 fn main() {
-    let dir = std::env::temp_dir().join(format!(
-        "ferrocket-bench-store-index-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
+    let tmp = TempDir::new("bench-store-index");
+    let dir = tmp.path();
 
     // ConsumeQueue: 1,000,000 records over 16 queues of one topic.
     let cqs = ConsumeQueueStore::new(dir.join("consumequeue"), DEFAULT_CONSUME_QUEUE_FILE_SIZE);
@@ -130,6 +132,4 @@ fn main() {
         back.topic_config_table.len(),
         secs * 1000.0
     );
-
-    let _ = std::fs::remove_dir_all(&dir);
 }

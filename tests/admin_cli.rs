@@ -5,7 +5,8 @@
 //! mqadmin options that reach further: `clusterList -i` repeating, `queryMsgById -g/-d`
 //! relayed to a consumer and `-s` resending, `resetOffsetByTime -c` as a C++ admin.
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,15 +21,9 @@ use ferrocket::protocol::CommandHeader;
 use ferrocket::remoting::{
     request_code, response_code, ClientConfig, RemotingClient, RemotingCommand,
 };
+use support::TempDir;
 
 const T: Duration = Duration::from_secs(5);
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 /// What one `ferrocket admin ...` run printed.
 struct Run {
@@ -85,20 +80,25 @@ struct Cluster {
     broker: RunningBroker,
     broker_addr: String,
     client: RemotingClient,
-    dir: PathBuf,
+    /// Removed when the cluster is dropped (last field: after the broker and NameServer).
+    _dir: TempDir,
 }
 
 async fn start_cluster(tag: &str) -> Cluster {
-    let dir = temp_dir(tag);
+    let dir = TempDir::new(tag);
     let mut settings = NamesrvSettings::default();
-    settings.namesrv.kv_config_path = dir.join("kvConfig.json").to_string_lossy().into_owned();
+    settings.namesrv.kv_config_path = dir
+        .path()
+        .join("kvConfig.json")
+        .to_string_lossy()
+        .into_owned();
     let ns = Arc::new(Namesrv::new(settings));
     let namesrv = NamesrvServer::start(ns, "127.0.0.1:0".parse().unwrap())
         .await
         .expect("namesrv starts");
     let ns_addr = namesrv.local_addr().to_string();
     let ns_for_broker = ns_addr.clone();
-    let broker = ferrocket::testkit::start_test_broker(&dir.join("store"), move |s| {
+    let broker = ferrocket::testkit::start_test_broker(&dir.path().join("store"), move |s| {
         s.broker.namesrv_addr = ns_for_broker;
     })
     .await;
@@ -109,7 +109,7 @@ async fn start_cluster(tag: &str) -> Cluster {
         broker,
         broker_addr,
         client: RemotingClient::new(ClientConfig::default()),
-        dir,
+        _dir: dir,
     };
     // The broker registers on start; wait until the NameServer lists it.
     wait_for(|| async {
@@ -191,7 +191,6 @@ impl Cluster {
         self.client.shutdown();
         self.broker.shutdown().await;
         self.namesrv.shutdown().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

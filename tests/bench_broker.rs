@@ -2,8 +2,11 @@
 //! then consume the same N from the start, with the broker's stored records and born timestamps.
 //! Until the broker serves SEND_MESSAGE_V2 and PULL_MESSAGE this prints a `SKIP:` line.
 
+mod support;
+
 use ferrocket::bench::{self, BenchArgs, BenchReport, ErrorKind};
 use ferrocket::remoting::response_code;
+use support::TempDir;
 
 fn args(line: &str) -> BenchArgs {
     #[derive(clap::Parser)]
@@ -27,9 +30,8 @@ fn unsupported(report: &BenchReport) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn produce_then_consume_on_the_ferrocket_broker() {
-    let dir = std::env::temp_dir().join(format!("ferrocket-bench-broker-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("bench-broker");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let addr = running.local_addrs[0];
 
     // A topic the broker auto-creates from TBW102 with 4 queues, as for a Java producer.
@@ -41,7 +43,6 @@ async fn produce_then_consume_on_the_ferrocket_broker() {
     if unsupported(&report) {
         ferrocket::testkit::skip("produce_then_consume_on_the_ferrocket_broker: the broker does not serve SEND_MESSAGE_V2 yet");
         running.shutdown().await;
-        let _ = std::fs::remove_dir_all(&dir);
         return;
     }
     assert_eq!(report.messages(), 200, "errors: {:?}", report.totals.errors);
@@ -72,7 +73,6 @@ async fn produce_then_consume_on_the_ferrocket_broker() {
         assert!(consumed.totals.latency_us.max() < 60_000_000);
     }
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Consume through ferrocket's PULL_MESSAGE handler and long polling: messages put straight
@@ -82,9 +82,8 @@ async fn consume_from_the_ferrocket_broker_store() {
     use ferrocket::protocol::body::TopicConfig;
     use ferrocket::store::message::MessageExtBrokerInner;
 
-    let dir = std::env::temp_dir().join(format!("ferrocket-bench-pull-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("bench-pull");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let addr = running.local_addrs[0];
     running
         .broker
@@ -109,7 +108,6 @@ async fn consume_from_the_ferrocket_broker_store() {
     ))
     .await;
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(report.messages(), 100, "errors: {:?}", report.totals.errors);
     assert_eq!(report.totals.body_bytes, 100 * 64);
     // Born 5 s before the put: every latency is at least that.
@@ -125,9 +123,8 @@ async fn pull_figures() {
     use ferrocket::protocol::body::TopicConfig;
     use ferrocket::store::message::MessageExtBrokerInner;
 
-    let dir = std::env::temp_dir().join(format!("ferrocket-bench-figures-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("bench-figures");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.store.mapped_file_size_commit_log = 256 * 1024 * 1024;
     })
     .await;
@@ -155,6 +152,5 @@ async fn pull_figures() {
     ))
     .await;
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(report.messages(), 200_000);
 }

@@ -2,11 +2,14 @@
 //! the generator puts on the wire (counts, queue spread, header fields and encoding, batch
 //! bodies and their CRCs), the rate limiter by counts, and the consumer's pulls and latencies.
 
+mod support;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::TempDir;
 
 use bytes::Bytes;
 use clap::Parser;
@@ -861,9 +864,13 @@ async fn produce_and_consume_through_the_real_namesrv() {
     })
     .await;
 
-    let home = std::env::temp_dir().join(format!("ferrocket-bench-ns-{}", std::process::id()));
+    let home = TempDir::new("bench-ns");
     let mut settings = NamesrvSettings::default();
-    settings.namesrv.kv_config_path = home.join("kvConfig.json").to_string_lossy().into_owned();
+    settings.namesrv.kv_config_path = home
+        .path()
+        .join("kvConfig.json")
+        .to_string_lossy()
+        .into_owned();
     let ns = Arc::new(Namesrv::new(settings));
     let mut topics = TopicConfigMap::new();
     topics.insert(
@@ -912,7 +919,6 @@ async fn produce_and_consume_through_the_real_namesrv() {
     .await;
     assert_eq!(report.messages(), 30);
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(home);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

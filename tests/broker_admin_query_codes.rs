@@ -5,6 +5,7 @@
 //! GET_BROKER_CONSUME_STATS, and the ACL codes as a Java broker with ACL off answers them.
 
 mod broker_pull_common;
+mod support;
 
 use broker_pull_common::*;
 use ferrocket::fastjson::{self, Value};

@@ -5,6 +5,7 @@
 //! SEND_REPLY_MESSAGE(_V2) (PUSH_REPLY_MESSAGE_TO_CLIENT to the requester).
 
 mod broker_pull_common;
+mod support;
 
 use broker_pull_common::*;
 use ferrocket::fastjson;

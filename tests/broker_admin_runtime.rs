@@ -3,6 +3,8 @@
 //! golden `mqadmin` requests to the broker that do not depend on other scenarios, compared with
 //! Java 4.9.7's answers: codes, remarks, header and body key sets.
 
+mod support;
+
 use bytes::BytesMut;
 use ferrocket::fastjson::{self, Value};
 use ferrocket::protocol::body::{DataVersion, KvTable};
@@ -11,13 +13,8 @@ use ferrocket::remoting::{
 };
 use std::collections::BTreeSet;
 use std::time::Duration;
+use support::TempDir;
 use tokio_util::codec::Decoder;
-
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-admin-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 /// Java's delay offsets of the golden admin phase (levels 2 and 3 were used).
 const DELAY_OFFSETS: &str = r#"{"offsetTable":{2:2,3:1}}"#;
@@ -68,9 +65,9 @@ fn runtime_keys(table: &Value) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn runtime_info_config_and_delay_offsets() {
-    let dir = temp_dir("runtime");
-    with_delay_offsets(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("admin-runtime");
+    with_delay_offsets(dir.path());
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let addr = running.local_addrs[0].to_string();
     let client = RemotingClient::new(ClientConfig::default());
 
@@ -198,7 +195,7 @@ async fn runtime_info_config_and_delay_offsets() {
     let register_body = body_text(&register);
     assert!(register_body.contains(r#""perm":4"#), "{register_body}");
     assert!(!register_body.contains(r#""perm":6"#), "{register_body}");
-    let persisted = std::fs::read_to_string(dir.join("config/broker.properties")).unwrap();
+    let persisted = std::fs::read_to_string(dir.path().join("config/broker.properties")).unwrap();
     assert_eq!(
         persisted, text,
         "all configs written to the properties file"
@@ -206,7 +203,6 @@ async fn runtime_info_config_and_delay_offsets() {
 
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// One golden frame: (conn, dir, code, request_code, decoded command).
@@ -275,9 +271,9 @@ async fn golden_mqadmin_requests_get_java_shaped_answers() {
         request_code::QUERY_TOPIC_CONSUME_BY_WHO,
         request_code::DELETE_TOPIC_IN_BROKER,
     ];
-    let dir = temp_dir("golden");
-    with_delay_offsets(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("admin-golden");
+    with_delay_offsets(dir.path());
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.broker.broker_name = "broker-a".into();
     })
     .await;
@@ -347,5 +343,4 @@ async fn golden_mqadmin_requests_get_java_shaped_answers() {
 
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,6 +2,8 @@
 //! broker: the codes `mqadmin` uses, with bodies read back through the wire types and compared
 //! to the shapes Java 4.9.7 answers with (golden `frames/admin.jsonl`).
 
+mod support;
+
 use bytes::Bytes;
 use ferrocket::fastjson::{self, Value};
 use ferrocket::protocol::body::{
@@ -23,6 +25,7 @@ use ferrocket::store::metadata::{ConsumerOffsetTable, SubscriptionGroupTable};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use support::TempDir;
 
 struct Admin {
     client: RemotingClient,
@@ -52,12 +55,6 @@ impl Admin {
 fn assert_answer(resp: &RemotingCommand, code: i32, remark: Option<&str>) {
     assert_eq!(resp.code, code, "code (remark {:?})", resp.remark);
     assert_eq!(resp.remark.as_deref(), remark);
-}
-
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-admin-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 fn create_topic(topic: &str, queues: i32) -> CreateTopicRequestHeader {
@@ -100,8 +97,8 @@ fn put(store: &ferrocket::store::message_store::MessageStore, topic: &str, queue
 
 #[tokio::test]
 async fn topics_groups_offsets_and_stats() {
-    let dir = temp_dir("topics");
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("admin-topics");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let broker = running.broker.clone();
     let admin = Admin {
         client: RemotingClient::new(ClientConfig::default()),
@@ -347,8 +344,8 @@ async fn topics_groups_offsets_and_stats() {
     assert_eq!((resp.code, resp.remark.as_deref()), (0, None));
     assert!(broker.topics.get("AdminTopic").is_none());
     // As Java, each queue's directory goes (the topic's own directory may stay, empty).
-    assert!(!dir.join("consumequeue/AdminTopic/0").exists());
-    assert!(!dir.join("consumequeue/AdminTopic/3").exists());
+    assert!(!dir.path().join("consumequeue/AdminTopic/0").exists());
+    assert!(!dir.path().join("consumequeue/AdminTopic/3").exists());
     assert_eq!(broker.store.max_offset_in_queue("AdminTopic", 0), 0);
     assert_eq!(broker.offsets.query("other", "AdminTopic", 1), -1);
     let resp = admin
@@ -364,13 +361,12 @@ async fn topics_groups_offsets_and_stats() {
 
     admin.client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn connection_lists_follow_heartbeats() {
-    let dir = temp_dir("conns");
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("admin-conns");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let admin = Admin {
         client: RemotingClient::new(ClientConfig::default()),
         addr: running.local_addrs[0].to_string(),
@@ -474,7 +470,6 @@ async fn connection_lists_follow_heartbeats() {
 
     admin.client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Java crashes when a topic is deleted with messages to it in flight. Here writers keep
@@ -482,8 +477,8 @@ async fn connection_lists_follow_heartbeats() {
 /// topic is gone from the table afterwards, and the store still takes and dispatches messages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_topic_while_messages_are_in_flight() {
-    let dir = temp_dir("delete-race");
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("admin-delete-race");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let broker = running.broker.clone();
     let admin = Admin {
         client: RemotingClient::new(ClientConfig::default()),
@@ -572,7 +567,7 @@ async fn delete_topic_while_messages_are_in_flight() {
             0,
             "queue {q}"
         );
-        let qdir = dir.join(format!("consumequeue/Doomed/{q}"));
+        let qdir = dir.path().join(format!("consumequeue/Doomed/{q}"));
         let listing: Vec<_> = std::fs::read_dir(&qdir)
             .map(|d| {
                 d.filter_map(|e| e.ok())
@@ -615,15 +610,14 @@ async fn delete_topic_while_messages_are_in_flight() {
 
     admin.client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A slave refuses topic and group changes with Java's remark (`validateSlave`) and still
 /// answers the read-only codes its own slaves and tools use.
 #[tokio::test]
 async fn slave_refuses_changes() {
-    let dir = temp_dir("slave");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("admin-slave");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.store.broker_role = ferrocket::store::config::BrokerRole::Slave;
         s.broker.broker_id = 1;
     })
@@ -659,7 +653,6 @@ async fn slave_refuses_changes() {
 
     admin.client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn send_v2(topic: &str, queue_id: i32) -> RemotingCommand {
@@ -689,8 +682,8 @@ fn send_v2(topic: &str, queue_id: i32) -> RemotingCommand {
 /// until the next send re-creates it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_topic_while_a_producer_sends() {
-    let dir = temp_dir("delete-send");
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("admin-delete-send");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let broker = running.broker.clone();
     let addr = running.local_addrs[0].to_string();
     let admin = Admin {
@@ -774,5 +767,4 @@ async fn delete_topic_while_a_producer_sends() {
 
     admin.client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -5,6 +5,7 @@
 //! reaching the store's cleaning pass.
 
 mod broker_pull_common;
+mod support;
 
 use broker_pull_common::*;
 use ferrocket::protocol::header::SendMessageRequestHeaderV2;

@@ -2,12 +2,15 @@
 //! byte-identical answers, and two clients contending for queues of one group. (Lock expiry is
 //! covered by the unit test of `broker::rebalance_lock`, with explicit clock values.)
 
+mod support;
+
 use bytes::BytesMut;
 use ferrocket::protocol::body::{encode_body, LockBatchRequestBody, MessageQueue};
 use ferrocket::remoting::{
     request_code, response_code, ClientConfig, RemotingClient, RemotingCodec, RemotingCommand,
 };
 use std::time::Duration;
+use support::TempDir;
 use tokio_util::codec::Decoder;
 
 const T: Duration = Duration::from_secs(10);
@@ -37,9 +40,8 @@ async fn golden_lock_unlock_replay() {
         .map(|l| serde_json::from_str(l).unwrap())
         .filter(|f: &serde_json::Value| f["server"] == "broker-master")
         .collect();
-    let dir = std::env::temp_dir().join(format!("ferrocket-lock-golden-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("lock-golden");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.broker.broker_name = "broker-a".into();
     })
     .await;
@@ -93,7 +95,6 @@ async fn golden_lock_unlock_replay() {
     );
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn mq(queue_id: i32) -> MessageQueue {
@@ -135,9 +136,8 @@ async fn lock(
 
 #[tokio::test]
 async fn two_clients_contend_for_queues() {
-    let dir = std::env::temp_dir().join(format!("ferrocket-lock-contend-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("lock-contend");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let addr = running.local_addrs[0].to_string();
     let a = RemotingClient::new(ClientConfig::default());
     let b = RemotingClient::new(ClientConfig::default());
@@ -164,5 +164,4 @@ async fn two_clients_contend_for_queues() {
     a.shutdown();
     b.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,6 +8,9 @@ mod golden_replay;
 use golden_replay::{assert_same_response, extract_store, recorded_request};
 
 mod broker_pull_common;
+mod support;
+
+use support::TempDir;
 
 use broker_pull_common::*;
 use serde_json::Value;
@@ -64,16 +67,18 @@ async fn replay(
     (compared, found_bodies)
 }
 
-async fn golden_broker(golden: &Path, name: &str) -> (TestBroker, std::path::PathBuf) {
-    let tmp = temp_dir(name);
-    let root = extract_store(golden, &tmp);
+/// The temp dir holding the store comes first: bound first, it is removed after the broker
+/// has been dropped.
+async fn golden_broker(golden: &Path, name: &str) -> (TempDir, TestBroker) {
+    let tmp = TempDir::new(name);
+    let root = extract_store(golden, tmp.path());
     let b = TestBroker::start_in(root, |s| {
         s.broker.broker_name = "broker-a".into();
         s.broker.enable_property_filter = true;
         s.store.mapped_file_size_commit_log = 1024 * 1024 * 1024;
     })
     .await;
-    (b, tmp)
+    (tmp, b)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,13 +86,12 @@ async fn consume_pull_capture_replays_identically_on_the_golden_store() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("broker_pull_golden") else {
         return;
     };
-    let (b, tmp) = golden_broker(&golden, "pull-golden").await;
+    let (_tmp, b) = golden_broker(&golden, "pull-golden").await;
     let (compared, found) = replay(&b, &golden, "consume-pull", &REPLAYED, &REPLAYED).await;
     // GET_MIN, GET_MAX, GET_EARLIEST, SEARCH x2, 4 pulls + 1 illegal, UPDATE sync, QUERY.
     assert_eq!(compared, 12);
     assert_eq!(found, 3);
     b.shutdown().await;
-    let _ = std::fs::remove_dir_all(&tmp);
 }
 
 /// Push and orderly consumers pull with the subscription their heartbeat registered (no
@@ -99,7 +103,7 @@ async fn push_and_orderly_pulls_replay_identically_on_the_golden_store() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("broker_pull_golden_push") else {
         return;
     };
-    let (b, tmp) = golden_broker(&golden, "pull-golden-push").await;
+    let (_tmp, b) = golden_broker(&golden, "pull-golden-push").await;
     let (push, push_found) = replay(&b, &golden, "consume-push", &[34, 11], &[11]).await;
     // 3 FOUND + 1 NO_MATCHED_MESSAGE (TagA || TagB against a TagC queue) on GoldenPush, and
     // the FOUND redelivery from the retry topic.
@@ -107,5 +111,4 @@ async fn push_and_orderly_pulls_replay_identically_on_the_golden_store() {
     let (orderly, orderly_found) = replay(&b, &golden, "consume-orderly", &[34, 11], &[11]).await;
     assert_eq!((orderly, orderly_found), (3, 3));
     b.shutdown().await;
-    let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -4,6 +4,7 @@
 //! connection; shutdown releases it.
 
 mod broker_pull_common;
+mod support;
 
 use broker_pull_common::*;
 use ferrocket::protocol::header::GetMaxOffsetRequestHeader;

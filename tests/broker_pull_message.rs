@@ -3,6 +3,7 @@
 //! and the checks that refuse a pull before the store is read.
 
 mod broker_pull_common;
+mod support;
 
 use broker_pull_common::*;
 use ferrocket::remoting::response_code as rc;

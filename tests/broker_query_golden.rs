@@ -8,6 +8,9 @@ mod golden_replay;
 use golden_replay::{assert_same_response, extract_store, recorded_request};
 
 mod broker_pull_common;
+mod support;
+
+use support::TempDir;
 
 use broker_pull_common::*;
 use serde_json::Value;
@@ -17,8 +20,8 @@ async fn mqadmin_queries_replay_identically_on_the_golden_store() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("broker query golden replay") else {
         return;
     };
-    let tmp = temp_dir("query-golden");
-    let root = extract_store(&golden, &tmp);
+    let tmp = TempDir::new("query-golden");
+    let root = extract_store(&golden, tmp.path());
     let b = TestBroker::start_in(root, |s| {
         s.broker.broker_name = "broker-a".into();
         s.store.mapped_file_size_commit_log = 1024 * 1024 * 1024;
@@ -53,5 +56,4 @@ async fn mqadmin_queries_replay_identically_on_the_golden_store() {
     }
     assert_eq!(compared, ["QUERY_MESSAGE", "VIEW_MESSAGE_BY_ID"]);
     b.shutdown().await;
-    let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -3,6 +3,7 @@
 //! the answer, and that a view by offset returns the stored bytes.
 
 mod broker_pull_common;
+mod support;
 
 use broker_pull_common::*;
 use ferrocket::protocol::header::{QueryMessageRequestHeader, QueryMessageResponseHeader};

@@ -4,6 +4,7 @@
 //! ACL reads, which Java with ACL off never answers.
 
 mod broker_pull_common;
+mod support;
 
 use broker_pull_common::*;
 use ferrocket::remoting::{request_code as c, response_code, RemotingCommand};

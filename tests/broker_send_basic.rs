@@ -3,6 +3,8 @@
 //! forbidden topic, unknown topic without auto-creation), auto-creation, oneway, and SYSTEM_BUSY
 //! when the in-flight bound is exceeded.
 
+mod support;
+
 use ferrocket::broker::runtime::RunningBroker;
 use ferrocket::protocol::header::{
     SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
@@ -17,15 +19,10 @@ use ferrocket::store::message::{body_crc, Properties, StoredRecord};
 use ferrocket::store::metadata::TopicConfig;
 use std::net::SocketAddr;
 use std::time::Duration;
+use support::TempDir;
 
 const SEP_KV: char = '\u{1}';
 const SEP: char = '\u{2}';
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 fn props(pairs: &[(&str, &str)]) -> String {
     let parts: Vec<String> = pairs
@@ -123,8 +120,8 @@ fn create_topic(running: &RunningBroker, name: &str, queues: i32) {
 }
 
 async fn check_v2_send(serialize: SerializeType, tag: &str) {
-    let dir = temp_dir(&format!("send-v2-{tag}"));
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new(&format!("send-v2-{tag}"));
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     create_topic(&running, "T1", 4);
     let addr = running.local_addrs[0].to_string();
     let client = RemotingClient::new(ClientConfig::default());
@@ -203,8 +200,8 @@ async fn v2_send_rocketmq_header_stored_as_sent() {
 
 #[tokio::test]
 async fn v1_send_and_batch_send() {
-    let dir = temp_dir("send-v1-batch");
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("send-v1-batch");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     create_topic(&running, "T2", 4);
     let addr = running.local_addrs[0].to_string();
     let client = RemotingClient::new(ClientConfig::default());
@@ -269,8 +266,8 @@ async fn v1_send_and_batch_send() {
 
 #[tokio::test]
 async fn refusals_with_java_remarks() {
-    let dir = temp_dir("send-refusals");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("send-refusals");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.broker.auto_create_topic_enable = false;
     })
     .await;
@@ -322,8 +319,8 @@ async fn refusals_with_java_remarks() {
 
 #[tokio::test]
 async fn auto_create_from_tbw102_and_oneway() {
-    let dir = temp_dir("send-autocreate");
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("send-autocreate");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let addr = running.local_addrs[0].to_string();
     let client = RemotingClient::new(ClientConfig::default());
 
@@ -351,8 +348,8 @@ async fn auto_create_from_tbw102_and_oneway() {
 
 #[tokio::test]
 async fn system_busy_when_no_send_slot() {
-    let dir = temp_dir("send-busy");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("send-busy");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.broker.send_thread_pool_queue_capacity = 0;
     })
     .await;
@@ -377,8 +374,8 @@ async fn system_busy_when_no_send_slot() {
 
 #[tokio::test]
 async fn transaction_message_rejected_when_configured() {
-    let dir = temp_dir("send-tx-reject");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("send-tx-reject");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.broker.reject_transaction_message = true;
     })
     .await;
@@ -400,8 +397,8 @@ async fn transaction_message_rejected_when_configured() {
 
 #[tokio::test]
 async fn sync_flush_sends_wait_off_the_reactor() {
-    let dir = temp_dir("send-syncflush");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("send-syncflush");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.store.flush_disk_type = ferrocket::store::config::FlushDiskType::SyncFlush;
     })
     .await;

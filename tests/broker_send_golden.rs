@@ -3,6 +3,8 @@
 //! each response with the one the Java broker sent: code, remark, serialize type, extFields keys
 //! in wire order and values (offset message ids compared by shape, since they carry our port).
 
+mod support;
+
 use bytes::BytesMut;
 use ferrocket::remoting::{
     ClientConfig, RemotingClient, RemotingCodec, RemotingCommand, SerializeType,
@@ -11,6 +13,7 @@ use ferrocket::store::message::StoredRecord;
 use ferrocket::store::metadata::TopicConfig;
 use std::collections::HashMap;
 use std::time::Duration;
+use support::TempDir;
 use tokio_util::codec::Decoder;
 
 fn hex_to_bytes(hex: &str) -> Vec<u8> {
@@ -53,12 +56,8 @@ async fn replay(scenario: &str, topic: &str, serialize: SerializeType) {
         }
     }
 
-    let dir = std::env::temp_dir().join(format!(
-        "ferrocket-send-golden-{scenario}-{}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new(&format!("send-golden-{scenario}"));
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.broker.broker_name = "broker-a".into();
     })
     .await;
@@ -197,10 +196,8 @@ async fn send_back_properties_as_java() {
         .find(|r| r["topic"] == "SCHEDULE_TOPIC_XXXX" && r["queueId"] == 2)
         .expect("the sent-back copy");
 
-    let dir =
-        std::env::temp_dir().join(format!("ferrocket-send-back-golden-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("send-back-golden");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     running
         .broker
         .topics

@@ -3,6 +3,8 @@
 //! its max goes to the DLQ; a DELAY=1 message reaches its real topic only after its delay, and
 //! the schedule progress is written to delayOffset.json.
 
+mod support;
+
 use ferrocket::broker::runtime::RunningBroker;
 use ferrocket::protocol::header::{ConsumerSendMsgBackRequestHeader, SendMessageRequestHeaderV2};
 use ferrocket::protocol::CommandHeader;
@@ -13,14 +15,9 @@ use ferrocket::store::message::msg_id::create_offset_msg_id;
 use ferrocket::store::message::{Properties, StoredRecord};
 use ferrocket::store::metadata::{DelayOffsetTable, StoreConfigFile, TopicConfig};
 use std::time::Duration;
+use support::TempDir;
 
 const SCHEDULE: &str = "SCHEDULE_TOPIC_XXXX";
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 fn props(pairs: &[(&str, &str)]) -> String {
     let parts: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}\u{1}{v}")).collect();
@@ -105,8 +102,8 @@ fn records(
 
 #[tokio::test]
 async fn send_back_to_retry_with_delay_then_dlq() {
-    let dir = temp_dir("send-back");
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("send-back");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     running
         .broker
         .topics
@@ -196,8 +193,8 @@ async fn send_back_to_retry_with_delay_then_dlq() {
 
 #[tokio::test]
 async fn send_to_retry_topic_past_max_goes_to_dlq() {
-    let dir = temp_dir("send-retry-dlq");
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("send-retry-dlq");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     running
         .broker
         .topics
@@ -218,8 +215,8 @@ async fn send_to_retry_topic_past_max_goes_to_dlq() {
 
 #[tokio::test]
 async fn delayed_message_arrives_after_its_level() {
-    let dir = temp_dir("send-delay");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("send-delay");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.store.flush_delay_offset_interval = 200;
     })
     .await;
@@ -281,7 +278,7 @@ async fn delayed_message_arrives_after_its_level() {
         vec![("scheduleMessageOffset_1".to_string(), "1,1".to_string())]
     );
 
-    let root = dir.clone();
+    let root = dir.path().to_path_buf();
     let mut written = None;
     for _ in 0..50 {
         if let Ok((Some(t), _)) = DelayOffsetTable::load_from(&root) {
@@ -294,8 +291,8 @@ async fn delayed_message_arrives_after_its_level() {
     }
     assert!(written.is_some(), "delayOffset.json written periodically");
     running.shutdown().await;
-    let text = std::fs::read_to_string(dir.join("config/delayOffset.json")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("config/delayOffset.json")).unwrap();
     assert!(text.contains("\"offsetTable\""), "{text}");
-    let (t, _) = DelayOffsetTable::load_from(&dir).unwrap();
+    let (t, _) = DelayOffsetTable::load_from(dir.path()).unwrap();
     assert_eq!(t.unwrap().offset_table.get(&1), Some(&1));
 }

@@ -1,18 +1,20 @@
 //! The broker starts on a fresh store, answers a heartbeat and a consumer-list query over TCP,
 //! and shuts down cleanly (the store's abort marker is gone afterwards).
 
+mod support;
+
 use ferrocket::protocol::header::GetConsumerListByGroupRequestHeader;
 use ferrocket::protocol::CommandHeader;
 use ferrocket::remoting::{
     request_code, response_code, ClientConfig, RemotingClient, RemotingCommand,
 };
 use std::time::Duration;
+use support::TempDir;
 
 #[tokio::test]
 async fn heartbeat_then_consumer_list() {
-    let dir = std::env::temp_dir().join(format!("ferrocket-broker-smoke-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("broker-smoke");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let addr = running.local_addrs[0].to_string();
     let client = RemotingClient::new(ClientConfig::default());
 
@@ -58,9 +60,8 @@ async fn heartbeat_then_consumer_list() {
     client.shutdown();
     running.shutdown().await;
     assert!(
-        !dir.join("abort").exists(),
+        !dir.path().join("abort").exists(),
         "clean shutdown removes the abort marker"
     );
-    assert!(dir.join("config/topics.json").exists());
-    let _ = std::fs::remove_dir_all(&dir);
+    assert!(dir.path().join("config/topics.json").exists());
 }

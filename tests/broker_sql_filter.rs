@@ -8,6 +8,9 @@ mod golden_replay;
 use golden_replay::{assert_same_response, extract_store, recorded_request};
 
 mod broker_pull_common;
+mod support;
+
+use support::TempDir;
 
 use broker_pull_common::*;
 use ferrocket::broker::consumer_filter::ConsumerFilterManager;
@@ -37,8 +40,8 @@ async fn sql_filter_capture_replays_identically_on_the_golden_store() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("broker_sql_filter") else {
         return;
     };
-    let tmp = temp_dir("sql-golden");
-    let root = extract_store(&golden, &tmp);
+    let tmp = TempDir::new("sql-golden");
+    let root = extract_store(&golden, tmp.path());
     // Start as Java did for this scenario: no filter data for the group yet.
     for f in ["consumerFilter.json", "consumerFilter.json.bak"] {
         let _ = std::fs::remove_file(root.join("config").join(f));
@@ -115,7 +118,6 @@ async fn sql_filter_capture_replays_identically_on_the_golden_store() {
     );
     assert!(data.is_dead(), "UNREGISTER_CLIENT killed it");
     b.shutdown().await;
-    let _ = std::fs::remove_dir_all(&tmp);
 }
 
 /// Java's consumerFilter.json loads (entries already dead stay as they are) and is written
@@ -126,8 +128,8 @@ fn golden_consumer_filter_json_round_trips_through_the_manager() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("broker_sql_filter_json") else {
         return;
     };
-    let tmp = temp_dir("sql-filter-json");
-    let root = extract_store(&golden, &tmp);
+    let tmp = TempDir::new("sql-filter-json");
+    let root = extract_store(&golden, tmp.path());
     let file = root.join("config/consumerFilter.json");
     let java = std::fs::read(&file).unwrap();
     let dead_time = 1795422968398i64;
@@ -150,7 +152,6 @@ fn golden_consumer_filter_json_round_trips_through_the_manager() {
     m.persist(dead_time + day).unwrap();
     let cleaned = String::from_utf8(std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(cleaned, "{\n\t\"filterDataByTopic\":{}\n}");
-    let _ = std::fs::remove_dir_all(&tmp);
 }
 
 const GROUP: &str = "sql_group";

@@ -6,6 +6,8 @@
 //! The check service's loop is slowed to an hour in these brokers; the tests run its passes
 //! themselves (`check_pass` then `send_checks`), so what is checked when is deterministic.
 
+mod support;
+
 use bytes::{Bytes, BytesMut};
 use ferrocket::broker::runtime::RunningBroker;
 use ferrocket::broker::settings::BrokerSettings;
@@ -26,21 +28,16 @@ use ferrocket::store::message::msg_id::parse_offset_msg_id;
 use ferrocket::store::message::properties::Properties;
 use ferrocket::store::metadata::TopicConfig;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use support::TempDir;
 use tokio::sync::mpsc;
 use tokio_util::codec::Decoder;
 
 const HALF: &str = "RMQ_SYS_TRANS_HALF_TOPIC";
 const OP: &str = "RMQ_SYS_TRANS_OP_HALF_TOPIC";
 const T: Duration = Duration::from_secs(10);
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-tx-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 async fn start(dir: &Path, check_max: i32) -> RunningBroker {
     start_with(dir, "TxT", |s| s.broker.transaction_check_max = check_max).await
@@ -305,8 +302,8 @@ async fn run_check_pass(running: &RunningBroker, timeout_ms: i64, check_max: i32
 
 #[tokio::test]
 async fn commit_and_rollback_direct() {
-    let dir = temp_dir("direct");
-    let running = start(&dir, 15).await;
+    let dir = TempDir::new("tx-direct");
+    let running = start(dir.path(), 15).await;
     let addr = running.local_addrs[0].to_string();
     let (client, _rx) = producer("txg", &[]);
     heartbeat(&client, &addr, "txg").await;
@@ -388,14 +385,16 @@ async fn commit_and_rollback_direct() {
 
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn reject_transaction_message_and_slave_refuse() {
     // rejectTransactionMessage=true: half sends get NO_PERMISSION with Java's remark.
-    let dir = temp_dir("reject");
-    let running = start_with(&dir, "TxT", |s| s.broker.reject_transaction_message = true).await;
+    let dir = TempDir::new("tx-reject");
+    let running = start_with(dir.path(), "TxT", |s| {
+        s.broker.reject_transaction_message = true
+    })
+    .await;
     let addr = running.local_addrs[0].to_string();
     let (client, _rx) = producer("txg", &[]);
     let resp = send_half_raw(&client, &addr, "txg", "k", 0).await;
@@ -407,11 +406,10 @@ async fn reject_transaction_message_and_slave_refuse() {
     assert_eq!(max_offset(&running, HALF, 0), 0);
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 
     // A slave refuses END_TRANSACTION.
-    let dir = temp_dir("slave");
-    let running = ferrocket::testkit::start_test_broker(&dir, |s| {
+    let dir = TempDir::new("tx-slave");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.store.broker_role = ferrocket::store::config::BrokerRole::Slave;
         s.broker.broker_id = 1;
     })
@@ -422,15 +420,14 @@ async fn reject_transaction_message_and_slave_refuse() {
     assert_eq!(resp.code, response_code::SLAVE_NOT_AVAILABLE);
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The check service on its own timer (transactionCheckInterval 200 ms, transactionTimeOut 0):
 /// an undecided half message is asked about and the producer's commit makes it visible.
 #[tokio::test]
 async fn check_service_timer_asks_the_producer() {
-    let dir = temp_dir("timer");
-    let running = start_with(&dir, "TxT", |s| {
+    let dir = TempDir::new("tx-timer");
+    let running = start_with(dir.path(), "TxT", |s| {
         s.broker.transaction_check_interval = 200;
         s.broker.transaction_time_out = 0;
     })
@@ -453,13 +450,12 @@ async fn check_service_timer_asks_the_producer() {
     assert_eq!(record(&running, "TxT", 1, 0).sys_flag, 8);
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn check_back_commit_rollback_unknown_capped_and_resumed() {
-    let dir = temp_dir("check");
-    let running = start(&dir, 2).await;
+    let dir = TempDir::new("tx-check");
+    let running = start(dir.path(), 2).await;
     let addr = running.local_addrs[0].to_string();
     let (client, mut rx) = producer("txg", &[("commit", 8), ("rollback", 12), ("unknown", 0)]);
     heartbeat(&client, &addr, "txg").await;
@@ -591,13 +587,12 @@ async fn check_back_commit_rollback_unknown_capped_and_resumed() {
 
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn half_messages_survive_restart() {
-    let dir = temp_dir("restart");
-    let running = start(&dir, 15).await;
+    let dir = TempDir::new("tx-restart");
+    let running = start(dir.path(), 15).await;
     let addr = running.local_addrs[0].to_string();
     let (client, mut rx) = producer("txg", &[]);
     heartbeat(&client, &addr, "txg").await;
@@ -609,7 +604,7 @@ async fn half_messages_survive_restart() {
     client.shutdown();
     running.shutdown().await;
 
-    let running = start(&dir, 15).await;
+    let running = start(dir.path(), 15).await;
     let addr = running.local_addrs[0].to_string();
     assert_eq!(
         running.broker.offsets.query(CID_SYS_RMQ_TRANS, HALF, 0),
@@ -633,7 +628,6 @@ async fn half_messages_survive_restart() {
     assert_eq!(record(&running, "TxT", 2, 0).sys_flag, 8);
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---- golden replay -------------------------------------------------------------------------
@@ -694,8 +688,8 @@ async fn golden_transaction_replay() {
             .to_string()
     };
 
-    let dir = temp_dir("golden");
-    let running = start_with(&dir, "GoldenTx", |_| {}).await;
+    let dir = TempDir::new("tx-golden");
+    let running = start_with(dir.path(), "GoldenTx", |_| {}).await;
     let addr = running.local_addrs[0].to_string();
     let (client, mut rx) = producer("golden_tx_producer", &[]);
 
@@ -907,7 +901,6 @@ async fn golden_transaction_replay() {
 
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Java's own stored half record (tx-unknown, commit log offset 433875 in main-master) run
@@ -921,18 +914,19 @@ fn golden_check_request_is_byte_identical() {
     else {
         return;
     };
-    let dir = temp_dir("golden-check-body");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("tx-golden-check-body");
     let status = std::process::Command::new("tar")
         .arg("-xzf")
         .arg(golden.join("store/main-master.tar.gz"))
         .arg("-C")
-        .arg(&dir)
+        .arg(dir.path())
         .arg("main-master/commitlog/00000000000000000000")
         .status()
         .unwrap();
     assert!(status.success());
-    let commitlog = dir.join("main-master/commitlog/00000000000000000000");
+    let commitlog = dir
+        .path()
+        .join("main-master/commitlog/00000000000000000000");
     let read_at = |offset: u64, len: usize| {
         use std::io::{Read, Seek, SeekFrom};
         let mut f = std::fs::File::open(&commitlog).unwrap();
@@ -972,7 +966,6 @@ fn golden_check_request_is_byte_identical() {
     assert_eq!(pairs(&ours.request), pairs(&java));
     assert_eq!(ours.request.body, java.body, "body byte for byte");
     assert_eq!(ours.request.code, java.code);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// CHECK_IMMUNITY_TIME_IN_SECONDS: a producer-set first-check delay. Within it the message is
@@ -980,8 +973,8 @@ fn golden_check_request_is_byte_identical() {
 /// and moves on.
 #[tokio::test]
 async fn check_immunity_defers_the_check() {
-    let dir = temp_dir("immunity");
-    let running = start(&dir, 15).await;
+    let dir = TempDir::new("tx-immunity");
+    let running = start(dir.path(), 15).await;
     let addr = running.local_addrs[0].to_string();
     let (client, mut rx) = producer("txg", &[]);
     heartbeat(&client, &addr, "txg").await;
@@ -1007,7 +1000,6 @@ async fn check_immunity_defers_the_check() {
     );
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A SYNC_MASTER's check pass writes its re-put half messages as a send does: it counts one as
@@ -1016,8 +1008,8 @@ async fn check_immunity_defers_the_check() {
 /// half message is checked again on a later pass, when a slave may be back).
 #[tokio::test]
 async fn sync_master_check_pass_waits_for_a_slave() {
-    let dir = temp_dir("sync-master");
-    let running = start_with(&dir, "TxT", |s| {
+    let dir = TempDir::new("tx-sync-master");
+    let running = start_with(dir.path(), "TxT", |s| {
         s.store.broker_role = ferrocket::store::config::BrokerRole::SyncMaster;
     })
     .await;
@@ -1039,5 +1031,4 @@ async fn sync_master_check_pass_waits_for_a_slave() {
         "the walk did not move past the half message"
     );
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,10 +4,13 @@
 //! something other than REQUEST_CODE_NOT_SUPPORTED and every code marked `not served` with
 //! exactly that; a test NameServer answers every code marked `served`.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use support::TempDir;
 
 use ferrocket::namesrv::server::NamesrvServer;
 use ferrocket::namesrv::{Namesrv, NamesrvSettings};
@@ -255,9 +258,8 @@ const SILENCE_WAIT: Duration = Duration::from_secs(1);
 
 #[tokio::test]
 async fn broker_serves_exactly_the_codes_marked_served() {
-    let dir = std::env::temp_dir().join(format!("ferrocket-compat-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("compat");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let addr = running.local_addrs[0].to_string();
     let client = RemotingClient::new(ClientConfig::default());
     let mut wrong = Vec::new();
@@ -289,18 +291,20 @@ async fn broker_serves_exactly_the_codes_marked_served() {
     }
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(wrong.is_empty(), "matrix vs broker:\n{}", wrong.join("\n"));
 }
 
 #[tokio::test]
 async fn namesrv_answers_the_codes_marked_served() {
-    let dir = std::env::temp_dir().join(format!("ferrocket-compat-ns-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = TempDir::new("compat-ns");
     let mut settings = NamesrvSettings::default();
-    settings.namesrv.kv_config_path = dir.join("kvConfig.json").to_string_lossy().into_owned();
+    settings.namesrv.kv_config_path = dir
+        .path()
+        .join("kvConfig.json")
+        .to_string_lossy()
+        .into_owned();
     settings.namesrv.config_store_path = dir
+        .path()
         .join("namesrv.properties")
         .to_string_lossy()
         .into_owned();
@@ -326,7 +330,6 @@ async fn namesrv_answers_the_codes_marked_served() {
     }
     client.shutdown();
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         wrong.is_empty(),
         "matrix vs NameServer:\n{}",
@@ -338,9 +341,8 @@ async fn namesrv_answers_the_codes_marked_served() {
 /// refused with Java's remark while `enablePropertyFilter` is off (the default).
 #[tokio::test]
 async fn check_client_config_answers_as_java() {
-    let dir = std::env::temp_dir().join(format!("ferrocket-compat-ccc-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("compat-ccc");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let addr = running.local_addrs[0].to_string();
     let client = RemotingClient::new(ClientConfig::default());
     let body = |kind: &str, expr: &str| {
@@ -371,7 +373,6 @@ async fn check_client_config_answers_as_java() {
     );
     client.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Records the requests a broker sends to a client.
@@ -398,9 +399,8 @@ impl ferrocket::remoting::RequestProcessor for Inbox {
 /// second one joining, with the group in the header.
 #[tokio::test]
 async fn broker_notifies_consumer_ids_changed() {
-    let dir = std::env::temp_dir().join(format!("ferrocket-compat-notify-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let running = ferrocket::testkit::start_test_broker(&dir, |_| {}).await;
+    let dir = TempDir::new("compat-notify");
+    let running = ferrocket::testkit::start_test_broker(dir.path(), |_| {}).await;
     let addr = running.local_addrs[0].to_string();
     let heartbeat = |client: &str| {
         let body = format!(
@@ -439,5 +439,4 @@ async fn broker_notifies_consumer_ids_changed() {
     first.shutdown();
     second.shutdown();
     running.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,6 +7,7 @@
 //! is stored and served back by QUERY_CONSUMER_OFFSET.
 
 mod broker_pull_common;
+mod support;
 
 use broker_pull_common::*;
 use ferrocket::broker::settings::BrokerSettings;
@@ -28,8 +29,8 @@ fn as_slave(s: &mut BrokerSettings) {
 }
 
 /// A master store with 4 messages in queue 0 of TOPIC and the group configured, shut down;
-/// returns its directory.
-async fn crafted_store(name: &str) -> std::path::PathBuf {
+/// returns it, kept to reopen (removed when the last broker on it is dropped).
+async fn crafted_store(name: &str) -> KeptStore {
     let b = TestBroker::start(name, |_| {}).await;
     b.create_topic(TOPIC, 1);
     b.running
@@ -48,8 +49,8 @@ async fn crafted_store(name: &str) -> std::path::PathBuf {
     dir
 }
 
-async fn reopen(dir: std::path::PathBuf, tweak: impl FnOnce(&mut BrokerSettings)) -> TestBroker {
-    TestBroker::start_in(dir, tweak).await
+async fn reopen(dir: KeptStore, tweak: impl FnOnce(&mut BrokerSettings)) -> TestBroker {
+    TestBroker::reopen(dir, tweak).await
 }
 
 fn header(offset: i64, max: i32) -> PullMessageRequestHeader {

@@ -4,6 +4,8 @@
 //! answered asks the same four requests on the same ports and writes config files byte for
 //! byte as the Java slave did.
 
+mod support;
+
 use bytes::BytesMut;
 use ferrocket::broker::runtime::RunningBroker;
 use ferrocket::broker::slave_sync::{self, SyncError, Synced};
@@ -19,27 +21,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::TempDir;
 use tokio_util::codec::Decoder;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(tag: &str) -> Dir {
-        let dir =
-            std::env::temp_dir().join(format!("ferrocket-ha-ops-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 async fn start_slave(dir: &Path) -> RunningBroker {
     ferrocket::testkit::start_test_broker(dir, |s| {
@@ -77,9 +62,9 @@ async fn commit_offset(client: &RemotingClient, addr: &str, group: &str, queue: 
 
 #[tokio::test]
 async fn slave_takes_the_masters_metadata() {
-    let master_dir = Dir::new("sync-master");
-    let slave_dir = Dir::new("sync-slave");
-    let master = ferrocket::testkit::start_test_broker(&master_dir.0, |_| {}).await;
+    let master_dir = TempDir::new("ha-ops-sync-master");
+    let slave_dir = TempDir::new("ha-ops-sync-slave");
+    let master = ferrocket::testkit::start_test_broker(master_dir.path(), |_| {}).await;
     let m = master.broker.clone();
     let master_addr = m.broker_addr.clone();
     let client = RemotingClient::new(ClientConfig::default());
@@ -104,7 +89,7 @@ async fn slave_takes_the_masters_metadata() {
     delay.offset_table.insert(3, 2);
     m.schedule.replace_offsets(delay.clone());
 
-    let slave = start_slave(&slave_dir.0).await;
+    let slave = start_slave(slave_dir.path()).await;
     let s = slave.broker.clone();
     // What consumers committed on the slave alone survives the merge; what the master also has
     // is the master's.
@@ -139,7 +124,7 @@ async fn slave_takes_the_masters_metadata() {
 
     // Files: topics.json and subscriptionGroup.json as the master wrote them; delayOffset.json
     // the master's GET_ALL_DELAY_OFFSET body as it came (compact), as Java's string2File.
-    let (mr, sr) = (&master_dir.0, &slave_dir.0);
+    let (mr, sr) = (master_dir.path(), slave_dir.path());
     assert_eq!(
         read(sr.join("config/topics.json")),
         read(mr.join("config/topics.json"))
@@ -214,7 +199,7 @@ async fn slave_takes_the_masters_metadata() {
         ferrocket::fastjson::encode_compact(&delay),
         "a slave's shutdown leaves the synced delayOffset.json alone"
     );
-    let slave = start_slave(&slave_dir.0).await;
+    let slave = start_slave(slave_dir.path()).await;
     let s = slave.broker.clone();
     assert!(s.topics.get("LaterTopic").is_some());
     assert_eq!(s.offsets.query("sync_group", "SyncTopic", 2), 12);
@@ -344,8 +329,8 @@ async fn golden_slave_sync_requests_and_files_match_java() {
         servers.push((tokio::spawn(server.serve()), token));
     }
 
-    let slave_dir = Dir::new("golden-slave");
-    let slave = ferrocket::testkit::start_test_broker(&slave_dir.0, |s| {
+    let slave_dir = TempDir::new("ha-ops-golden-slave");
+    let slave = ferrocket::testkit::start_test_broker(slave_dir.path(), |s| {
         s.broker.broker_id = 1;
         s.broker.broker_name = "broker-a".into();
         s.broker.broker_cluster_name = "DefaultCluster".into();
@@ -367,12 +352,12 @@ async fn golden_slave_sync_requests_and_files_match_java() {
     }
 
     // The four files as the Java slave left them.
-    let java_dir = Dir::new("golden-slave-java");
+    let java_dir = TempDir::new("ha-ops-golden-slave-java");
     let status = std::process::Command::new("tar")
         .arg("-xzf")
         .arg(golden.join("store/ha-slave.tar.gz"))
         .arg("-C")
-        .arg(&java_dir.0)
+        .arg(java_dir.path())
         .arg("ha-slave/config")
         .status()
         .unwrap();
@@ -384,15 +369,15 @@ async fn golden_slave_sync_requests_and_files_match_java() {
         "delayOffset.json",
     ] {
         assert_eq!(
-            read(slave_dir.0.join("config").join(file)),
-            read(java_dir.0.join("ha-slave/config").join(file)),
+            read(slave_dir.path().join("config").join(file)),
+            read(java_dir.path().join("ha-slave/config").join(file)),
             "{file}"
         );
     }
     slave.shutdown().await;
     assert_eq!(
-        read(slave_dir.0.join("config/delayOffset.json")),
-        read(java_dir.0.join("ha-slave/config/delayOffset.json")),
+        read(slave_dir.path().join("config/delayOffset.json")),
+        read(java_dir.path().join("ha-slave/config/delayOffset.json")),
     );
     for (task, token) in servers {
         token.cancel();
@@ -449,8 +434,8 @@ async fn golden_master_answers_a_java_slaves_sync_requests_as_java() {
     }
     assert_eq!(requests.len(), 4);
 
-    let dir = Dir::new("golden-master");
-    let master = ferrocket::testkit::start_test_broker(&dir.0, |s| {
+    let dir = TempDir::new("ha-ops-golden-master");
+    let master = ferrocket::testkit::start_test_broker(dir.path(), |s| {
         s.broker.broker_name = "broker-a".into();
         s.broker.broker_cluster_name = "DefaultCluster".into();
     })
@@ -515,21 +500,24 @@ async fn slave_follows_the_master_the_namesrv_names() {
         .await
         .unwrap();
     let ns_addr = server.local_addr().to_string();
-    let (master_dir, slave_dir) = (Dir::new("ns-master"), Dir::new("ns-slave"));
+    let (master_dir, slave_dir) = (
+        TempDir::new("ha-ops-ns-master"),
+        TempDir::new("ha-ops-ns-slave"),
+    );
     let setup = |s: &mut ferrocket::broker::settings::BrokerSettings| {
         s.broker.broker_name = "broker-ns".into();
         s.broker.namesrv_addr = ns_addr.clone();
         // The shortest period Java allows: the slave hears of the master's exit within 10 s.
         s.broker.register_name_server_period = 10_000;
     };
-    let master = ferrocket::testkit::start_test_broker(&master_dir.0, setup).await;
+    let master = ferrocket::testkit::start_test_broker(master_dir.path(), setup).await;
     let master_addr = master.broker.broker_addr.clone();
     master
         .broker
         .topics
         .update(TopicConfig::new("NsTopic", 3, 3, 6))
         .unwrap();
-    let slave = ferrocket::testkit::start_test_broker(&slave_dir.0, |s| {
+    let slave = ferrocket::testkit::start_test_broker(slave_dir.path(), |s| {
         setup(s);
         s.broker.broker_id = 1;
         s.store.broker_role = BrokerRole::Slave;

@@ -3,10 +3,12 @@
 //! queries as 4.9.7 and pre-4.9.4 clients make them, connection close and expiry, the KV store
 //! surviving a restart, and the admin requests.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
+
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use support::TempDir;
 
 use ferrocket::fastjson;
 use ferrocket::namesrv::server::NamesrvServer;
@@ -25,18 +27,6 @@ use ferrocket::remoting::{
 };
 
 const T: Duration = Duration::from_secs(5);
-
-fn temp_dir(tag: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "ferrocket-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn settings(dir: &Path) -> NamesrvSettings {
     let mut s = NamesrvSettings::default();
@@ -151,8 +141,8 @@ async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 #[tokio::test]
 async fn master_and_slave_register_and_clients_read_routes_in_both_dialects() {
-    let dir = temp_dir("ns-broker");
-    let (server, ns_addr) = start(&dir, Arc::new(ManualClock::new(1_000_000))).await;
+    let dir = TempDir::new("ns-broker");
+    let (server, ns_addr) = start(dir.path(), Arc::new(ManualClock::new(1_000_000))).await;
     let master = client();
     let slave = client();
 
@@ -296,14 +286,13 @@ async fn master_and_slave_register_and_clients_read_routes_in_both_dialects() {
     assert_eq!(resp.code, response_code::TOPIC_NOT_EXIST);
 
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn a_silent_broker_expires_after_120_s_and_its_connection_is_closed() {
-    let dir = temp_dir("ns-expiry");
+    let dir = TempDir::new("ns-expiry");
     let clock = Arc::new(ManualClock::new(5_000_000));
-    let (server, ns_addr) = start(&dir, clock.clone()).await;
+    let (server, ns_addr) = start(dir.path(), clock.clone()).await;
     let broker = client();
     let body = topic_table(3, &[("TopicE", 4)]);
     let resp = broker
@@ -371,13 +360,12 @@ async fn a_silent_broker_expires_after_120_s_and_its_connection_is_closed() {
     assert_eq!(resp.code, response_code::TOPIC_NOT_EXIST);
 
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn kv_config_is_persisted_in_javas_format_and_reloaded_after_restart() {
-    let dir = temp_dir("ns-kv");
-    let (server, ns_addr) = start(&dir, Arc::new(ManualClock::new(0))).await;
+    let dir = TempDir::new("ns-kv");
+    let (server, ns_addr) = start(dir.path(), Arc::new(ManualClock::new(0))).await;
     let admin = client();
     let put = |ns: &str, k: &str, v: &str| {
         RemotingCommand::request(
@@ -392,7 +380,7 @@ async fn kv_config_is_persisted_in_javas_format_and_reloaded_after_restart() {
         let resp = admin.invoke(&ns_addr, put(ns, k, v), T).await.unwrap();
         assert_eq!(resp.code, response_code::SUCCESS);
     }
-    let file = std::fs::read_to_string(dir.join("kvConfig.json")).unwrap();
+    let file = std::fs::read_to_string(dir.path().join("kvConfig.json")).unwrap();
     assert_eq!(
         file,
         r#"{"configTable":{"GoldenNamespace":{"goldenKey":"goldenValue"},"ORDER_TOPIC_CONFIG":{"TopicO":"broker-a:4"}}}"#
@@ -400,7 +388,7 @@ async fn kv_config_is_persisted_in_javas_format_and_reloaded_after_restart() {
     server.shutdown().await;
 
     // A new NameServer on the same file knows the values.
-    let (server, ns_addr) = start(&dir, Arc::new(ManualClock::new(0))).await;
+    let (server, ns_addr) = start(dir.path(), Arc::new(ManualClock::new(0))).await;
     let admin = client();
     let get = RemotingCommand::request(
         request_code::GET_KV_CONFIG,
@@ -475,16 +463,15 @@ async fn kv_config_is_persisted_in_javas_format_and_reloaded_after_restart() {
         )
     );
     // The previous file was kept as .bak, as Java's MixAll.string2File does.
-    assert!(dir.join("kvConfig.json.bak").is_file());
+    assert!(dir.path().join("kvConfig.json.bak").is_file());
 
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn admin_requests_topic_lists_perms_config_and_bad_input() {
-    let dir = temp_dir("ns-admin");
-    let (server, ns_addr) = start(&dir, Arc::new(ManualClock::new(0))).await;
+    let dir = TempDir::new("ns-admin");
+    let (server, ns_addr) = start(dir.path(), Arc::new(ManualClock::new(0))).await;
     let broker = client();
     let admin = client();
     let mut body = topic_table(1, &[("Plain", 4), ("Unit", 4)]);
@@ -651,7 +638,7 @@ async fn admin_requests_topic_lists_perms_config_and_bad_input() {
         "{text}"
     );
     assert_eq!(
-        std::fs::read_to_string(dir.join("namesrv.properties")).unwrap(),
+        std::fs::read_to_string(dir.path().join("namesrv.properties")).unwrap(),
         text,
         "persisted to configStorePath"
     );
@@ -758,13 +745,12 @@ async fn admin_requests_topic_lists_perms_config_and_bad_input() {
     );
 
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn old_brokers_register_with_a_bare_topic_config_wrapper_and_bodyless_registration_works() {
-    let dir = temp_dir("ns-old");
-    let (server, ns_addr) = start(&dir, Arc::new(ManualClock::new(0))).await;
+    let dir = TempDir::new("ns-old");
+    let (server, ns_addr) = start(dir.path(), Arc::new(ManualClock::new(0))).await;
     let broker = client();
     // A broker older than V3_0_11 (version 37) sends the TopicConfigSerializeWrapper itself.
     let wrapper = topic_table(4, &[("OldTopic", 2)]).topic_config_serialize_wrapper;
@@ -819,13 +805,12 @@ async fn old_brokers_register_with_a_bare_topic_config_wrapper_and_bodyless_regi
     );
 
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn every_namesrv_code_survives_missing_headers_and_garbage_bodies() {
-    let dir = temp_dir("ns-garbage");
-    let (server, ns_addr) = start(&dir, Arc::new(ManualClock::new(0))).await;
+    let dir = TempDir::new("ns-garbage");
+    let (server, ns_addr) = start(dir.path(), Arc::new(ManualClock::new(0))).await;
     let c = client();
     let codes = [
         request_code::PUT_KV_CONFIG,
@@ -911,5 +896,4 @@ async fn every_namesrv_code_survives_missing_headers_and_garbage_bodies() {
         r#"{"brokerAddrTable":{},"clusterAddrTable":{}}"#
     );
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,20 +1,16 @@
 //! The `ferrocket namesrv` binary as `mqnamesrv` users run it: `-c` file, `-p`, the boot line on
 //! stdout, answering on the configured port, clean exit on SIGTERM.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use support::TempDir;
 
 use ferrocket::remoting::{
     request_code, response_code, ClientConfig, ExtFields, RemotingClient, RemotingCommand,
 };
-
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-ns-cli-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -26,8 +22,8 @@ fn free_port() -> u16 {
 
 #[test]
 fn print_config_items_applies_the_config_file() {
-    let dir = temp_dir("p");
-    let conf = dir.join("ns.properties");
+    let dir = TempDir::new("ns-cli-p");
+    let conf = dir.path().join("ns.properties");
     std::fs::write(
         &conf,
         "listenPort=19999\norderMessageEnable=true\nnoSuchKey=1\n",
@@ -37,7 +33,7 @@ fn print_config_items_applies_the_config_file() {
         .args(["namesrv", "-c"])
         .arg(&conf)
         .arg("-p")
-        .env("HOME", &dir)
+        .env("HOME", dir.path())
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -65,31 +61,30 @@ fn print_config_items_applies_the_config_file() {
         String::from_utf8_lossy(&out.stderr).contains("noSuchKey"),
         "unknown keys are warned about"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn boots_answers_and_stops_on_sigterm() {
-    let dir = temp_dir("run");
+    let dir = TempDir::new("ns-cli-run");
     // The port is picked free, but another process may take it before the server binds: retry
     // with a new one when the bind is what failed.
     let mut attempt = 0;
     let (mut child, port) = loop {
         attempt += 1;
         let port = free_port();
-        let conf = dir.join("ns.properties");
+        let conf = dir.path().join("ns.properties");
         std::fs::write(
             &conf,
             format!(
                 "listenPort={port}\nkvConfigPath={}\n",
-                dir.join("kv.json").display()
+                dir.path().join("kv.json").display()
             ),
         )
         .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferrocket"))
             .args(["namesrv", "-c"])
             .arg(&conf)
-            .env("HOME", &dir)
+            .env("HOME", dir.path())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -140,12 +135,11 @@ fn boots_answers_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "clean shutdown on SIGTERM: {status:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn the_mqnamesrv_script_passes_javas_flags_through() {
-    let dir = temp_dir("script");
+    let dir = TempDir::new("ns-cli-script");
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mqnamesrv");
     let conf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("conf/namesrv.properties");
     let out = Command::new("sh")
@@ -154,7 +148,7 @@ fn the_mqnamesrv_script_passes_javas_flags_through() {
         .arg(&conf)
         .arg("-p")
         .env("FERROCKET_BIN", env!("CARGO_BIN_EXE_ferrocket"))
-        .env("HOME", &dir)
+        .env("HOME", dir.path())
         .output()
         .unwrap();
     assert!(
@@ -165,10 +159,11 @@ fn the_mqnamesrv_script_passes_javas_flags_through() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.lines().any(|l| l == "listenPort=9876"), "{stdout}");
     assert!(
-        stdout
-            .lines()
-            .any(|l| l == format!("kvConfigPath={}/namesrv/kvConfig.json", dir.display())),
+        stdout.lines().any(|l| l
+            == format!(
+                "kvConfigPath={}/namesrv/kvConfig.json",
+                dir.path().display()
+            )),
         "{stdout}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,11 +6,13 @@
 //! equal as parsed values where Java iterates a HashSet/Hashtable.
 
 mod namesrv_support;
+mod support;
+
+use support::TempDir;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,18 +49,6 @@ const PHASES: &[&[&str]] = &[
         "admin",
     ],
 ];
-
-fn temp_dir(tag: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "ferrocket-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 async fn start_namesrv(dir: &Path) -> NamesrvServer {
     let mut settings = NamesrvSettings::default();
@@ -218,8 +208,8 @@ struct Replay {
 }
 
 async fn replay_phase(golden: &Path, scenarios: &[&str]) -> Replay {
-    let dir = temp_dir("ns-golden");
-    let server = start_namesrv(&dir).await;
+    let dir = TempDir::new("ns-golden");
+    let server = start_namesrv(dir.path()).await;
     let addr = server.local_addr();
     let ns = server.namesrv().clone();
     let mut peers: HashMap<String, Peer> = HashMap::new();
@@ -317,7 +307,6 @@ async fn replay_phase(golden: &Path, scenarios: &[&str]) -> Replay {
     }
     drop(peers);
     server.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
     stats
 }
 

@@ -1,7 +1,9 @@
 //! ConsumeQueue behaviour without the golden corpus: appends, Java's gap fill and repeated-put
 //! rules, file roll, recovery, truncation, retention, bad files.
 
-use std::path::PathBuf;
+mod support;
+
+use support::TempDir;
 
 use ferrocket::store::consume_queue::{
     consume_queue_file_size, ConsumeQueue, ConsumeQueueStore, CqUnit,
@@ -10,22 +12,6 @@ use ferrocket::store::dispatch::{CommitLogDispatcher, DispatchRequest};
 
 /// Five units per file, so rolls and retention happen after a handful of puts.
 const SMALL: usize = 100;
-
-/// A scratch directory, removed when the test ends (pass or fail).
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tmp_dir(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ferrocket-cq-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
 
 /// Record `i` of a fake CommitLog: 100 bytes each, at offset 1000 + 100 i.
 fn put(cq: &ConsumeQueue, i: i64) {
@@ -63,8 +49,8 @@ fn file_size_rounds_up_to_whole_units() {
 
 #[test]
 fn appends_roll_files_and_read_back() {
-    let scratch = tmp_dir("append");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-append");
+    let dir = scratch.path().to_path_buf();
     let cq = ConsumeQueue::new(&dir, "T", 3, SMALL);
     for i in 0..12 {
         put(&cq, i);
@@ -110,8 +96,8 @@ fn appends_roll_files_and_read_back() {
 
 #[test]
 fn repeated_puts_are_ignored() {
-    let scratch = tmp_dir("repeat");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-repeat");
+    let dir = scratch.path().to_path_buf();
     let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
     for i in 0..3 {
         put(&cq, i);
@@ -133,8 +119,8 @@ fn repeated_puts_are_ignored() {
 
 #[test]
 fn a_queue_that_starts_late_gets_blank_units() {
-    let scratch = tmp_dir("preblank");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-preblank");
+    let dir = scratch.path().to_path_buf();
     let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
     // First record at queue offset 7: the queue's first file starts at unit 5, units 5 and 6
     // are Java's blanks (0, Integer.MAX_VALUE, 0).
@@ -161,8 +147,8 @@ fn a_queue_that_starts_late_gets_blank_units() {
 
 #[test]
 fn recovery_finds_the_last_valid_unit() {
-    let scratch = tmp_dir("recover");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-recover");
+    let dir = scratch.path().to_path_buf();
     {
         let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
         for i in 0..8 {
@@ -198,8 +184,8 @@ fn recovery_finds_the_last_valid_unit() {
 
 #[test]
 fn truncate_dirty_cuts_units_past_the_commit_log() {
-    let scratch = tmp_dir("truncate");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-truncate");
+    let dir = scratch.path().to_path_buf();
     let store = ConsumeQueueStore::new(&dir, SMALL);
     let a = store.find_or_create("A", 0).unwrap();
     let b = store.find_or_create("B", 1).unwrap();
@@ -238,8 +224,8 @@ fn truncate_dirty_cuts_units_past_the_commit_log() {
 
 #[test]
 fn retention_deletes_files_behind_the_commit_log_minimum() {
-    let scratch = tmp_dir("expire");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-expire");
+    let dir = scratch.path().to_path_buf();
     let store = ConsumeQueueStore::new(&dir, SMALL);
     let cq = store.find_or_create("T", 0).unwrap();
     for i in 0..12 {
@@ -270,8 +256,8 @@ fn retention_deletes_files_behind_the_commit_log_minimum() {
 
 #[test]
 fn dispatch_skips_prepared_and_rolled_back_transactions() {
-    let scratch = tmp_dir("dispatch");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-dispatch");
+    let dir = scratch.path().to_path_buf();
     let store = ConsumeQueueStore::new(&dir, SMALL);
     let req = |offset: i64, sys_flag: i32, queue_offset: i64| DispatchRequest {
         topic: "T".into(),
@@ -308,8 +294,8 @@ fn dispatch_skips_prepared_and_rolled_back_transactions() {
 
 #[test]
 fn a_truncated_file_fails_the_load_with_its_name() {
-    let scratch = tmp_dir("badsize");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-badsize");
+    let dir = scratch.path().to_path_buf();
     {
         let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
         for i in 0..7 {
@@ -337,8 +323,8 @@ fn a_truncated_file_fails_the_load_with_its_name() {
 
 #[test]
 fn offset_by_time_binary_search() {
-    let scratch = tmp_dir("bytime");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-bytime");
+    let dir = scratch.path().to_path_buf();
     let cq = ConsumeQueue::new(&dir, "T", 0, 2000);
     // Store times 10 000, 10 010, ... one per record.
     for i in 0..50 {
@@ -366,8 +352,8 @@ fn offset_by_time_binary_search() {
 
 #[test]
 fn destroy_all_and_flush_all() {
-    let scratch = tmp_dir("destroy");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-destroy");
+    let dir = scratch.path().to_path_buf();
     let store = ConsumeQueueStore::new(&dir, SMALL);
     for (t, q) in [("A", 0), ("A", 1), ("B", 0)] {
         put(&store.find_or_create(t, q).unwrap(), 0);
@@ -386,8 +372,8 @@ fn destroy_all_and_flush_all() {
 
 #[test]
 fn truncate_dirty_looks_past_an_empty_last_file() {
-    let scratch = tmp_dir("truncate-empty-last");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-truncate-empty-last");
+    let dir = scratch.path().to_path_buf();
     {
         let cq = ConsumeQueue::new(&dir, "T", 0, SMALL);
         for i in 0..5 {
@@ -409,8 +395,8 @@ fn truncate_dirty_looks_past_an_empty_last_file() {
 
 #[test]
 fn a_record_with_a_path_like_topic_is_refused() {
-    let scratch = tmp_dir("badtopic");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("cq-badtopic");
+    let dir = scratch.path().to_path_buf();
     let store = ConsumeQueueStore::new(dir.join("consumequeue"), SMALL);
     for topic in ["../escape", "..", "a/b", "", "a\\b"] {
         let req = DispatchRequest {

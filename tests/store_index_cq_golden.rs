@@ -18,7 +18,7 @@ fn golden_consume_queues_match_manifest() {
     };
     let mut units_checked = 0;
     for name in STORES {
-        let (root, manifest) = extract_golden(&golden, name, "cq-manifest");
+        let (_tmp, root, manifest) = extract_golden(&golden, name, "cq-manifest");
         let store =
             ConsumeQueueStore::new(root.join("consumequeue"), DEFAULT_CONSUME_QUEUE_FILE_SIZE);
         store.load().unwrap();
@@ -73,7 +73,6 @@ fn golden_consume_queues_match_manifest() {
             "{name}: recovered max physical offset"
         );
         assert_eq!(store.max_physical_offset(), expected_max_phy);
-        let _ = std::fs::remove_dir_all(root.parent().unwrap());
     }
     assert!(
         units_checked >= 80 + 595 + 40 + 40,
@@ -91,7 +90,7 @@ fn golden_consume_queue_rebuild_is_byte_identical() {
         return;
     };
     for name in STORES {
-        let (root, manifest) = extract_golden(&golden, name, "cq-rebuild");
+        let (_tmp, root, manifest) = extract_golden(&golden, name, "cq-rebuild");
         let rebuilt = root.parent().unwrap().join("rebuilt-consumequeue");
         let store = ConsumeQueueStore::new(&rebuilt, DEFAULT_CONSUME_QUEUE_FILE_SIZE);
         // crash-master was killed before its last record was dispatched: feed what Java put.
@@ -127,7 +126,6 @@ fn golden_consume_queue_rebuild_is_byte_identical() {
         // No extra queues either (transaction half/op records go where Java put them).
         let ours_queues = store.queues().len();
         assert_eq!(ours_queues, compared, "{name}: queue count");
-        let _ = std::fs::remove_dir_all(root.parent().unwrap());
     }
 }
 
@@ -138,7 +136,7 @@ fn golden_offset_by_time() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("golden_offset_by_time") else {
         return;
     };
-    let (root, manifest) = extract_golden(&golden, "main-master", "cq-bytime");
+    let (_tmp, root, manifest) = extract_golden(&golden, "main-master", "cq-bytime");
     let store = ConsumeQueueStore::new(root.join("consumequeue"), DEFAULT_CONSUME_QUEUE_FILE_SIZE);
     store.load().unwrap();
     store.recover();
@@ -167,5 +165,4 @@ fn golden_offset_by_time() {
     }
     // The CommitLog no longer has the probed record: Java answers 0.
     assert_eq!(cq.offset_by_time(store_times[3], 0, |_, _| -1), 0);
-    let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }

@@ -28,7 +28,7 @@ fn golden_index_files_match_manifest() {
     };
     let mut checked_entries = 0;
     for name in STORES {
-        let (root, manifest) = extract_golden(&golden, name, "idx-manifest");
+        let (_tmp, root, manifest) = extract_golden(&golden, name, "idx-manifest");
         let service = IndexService::new(root.join("index"), IndexConfig::default());
         service.load(true, 0).unwrap();
         let expected_files = manifest["index"].as_array().unwrap();
@@ -108,7 +108,6 @@ fn golden_index_files_match_manifest() {
                 assert_eq!(got.phy_offsets, expected, "{name}: query {full}");
             }
         }
-        let _ = std::fs::remove_dir_all(root.parent().unwrap());
     }
     assert!(checked_entries > 157, "checked {checked_entries} entries");
 }
@@ -118,7 +117,7 @@ fn golden_query_by_key() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("golden_query_by_key") else {
         return;
     };
-    let (root, manifest) = extract_golden(&golden, "main-master", "idx-query");
+    let (_tmp, root, manifest) = extract_golden(&golden, "main-master", "idx-query");
     let service = IndexService::new(root.join("index"), IndexConfig::default());
     service.load(true, 0).unwrap();
     let offset_of = |key: &str| -> Vec<i64> {
@@ -192,7 +191,6 @@ fn golden_query_by_key() {
             .phy_offsets,
         vec![0]
     );
-    let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }
 
 /// Feeding Java's CommitLog records, in order, into an empty IndexService produces Java's index
@@ -205,7 +203,7 @@ fn golden_index_rebuild_is_byte_identical() {
         return;
     };
     for name in STORES {
-        let (root, manifest) = extract_golden(&golden, name, "idx-rebuild");
+        let (_tmp, root, manifest) = extract_golden(&golden, name, "idx-rebuild");
         let rebuilt_dir = root.parent().unwrap().join("rebuilt-index");
         let service = IndexService::new(&rebuilt_dir, IndexConfig::default());
         service.load(true, 0).unwrap();
@@ -242,7 +240,6 @@ fn golden_index_rebuild_is_byte_identical() {
                 assert_eq!(first_diff, None, "{name}: first differing byte");
             }
         });
-        let _ = std::fs::remove_dir_all(root.parent().unwrap());
     }
 }
 
@@ -256,7 +253,7 @@ fn golden_crash_index_is_dropped_and_rebuilt() {
     else {
         return;
     };
-    let (root, manifest) = extract_golden(&golden, "crash-master", "idx-crash");
+    let (_tmp, root, manifest) = extract_golden(&golden, "crash-master", "idx-crash");
     assert_eq!(i64_of(&manifest["checkpoint"]["indexMsgTimestamp"]), 0);
     let java_copy = root.parent().unwrap().join("java-index");
     let java_file = manifest["index"][0]["file"].as_str().unwrap();
@@ -301,5 +298,4 @@ fn golden_crash_index_is_dropped_and_rebuilt() {
         got.phy_offsets,
         vec![i64_of(&records.last().unwrap()["commitLogOffset"])]
     );
-    let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }

@@ -1,28 +1,15 @@
 //! IndexService behaviour without the golden corpus: which records get keys, rolling to a new
 //! file, queries across files, abnormal-exit load, retention, bad files.
 
+mod support;
+
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
+use support::TempDir;
 
 use ferrocket::store::dispatch::{CommitLogDispatcher, DispatchRequest};
 use ferrocket::store::index::{index_file_size, IndexConfig, IndexService};
-
-/// A scratch directory, removed when the test ends (pass or fail).
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn tmp_dir(name: &str) -> Scratch {
-    let dir = std::env::temp_dir().join(format!("ferrocket-idxsvc-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
 
 /// 11 slots, 5 entries per file (4 usable: entry 0 is never written).
 fn small() -> IndexConfig {
@@ -52,8 +39,8 @@ fn entry_counts(service: &IndexService) -> Vec<i32> {
 
 #[test]
 fn keys_uniq_key_and_what_is_skipped() {
-    let scratch = tmp_dir("keys");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("idxsvc-keys");
+    let dir = scratch.path().to_path_buf();
     let service = IndexService::new(
         &dir,
         IndexConfig {
@@ -104,8 +91,9 @@ fn keys_uniq_key_and_what_is_skipped() {
     );
 
     // messageIndexEnable=false: dispatch builds nothing.
+    let off_dir = TempDir::new("idxsvc-keys-off");
     let off = IndexService::new(
-        tmp_dir("keys-off").0.clone(),
+        off_dir.path().to_path_buf(),
         IndexConfig {
             message_index_enable: false,
             ..small()
@@ -117,8 +105,8 @@ fn keys_uniq_key_and_what_is_skipped() {
 
 #[test]
 fn full_file_rolls_over_and_queries_span_files() {
-    let scratch = tmp_dir("roll");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("idxsvc-roll");
+    let dir = scratch.path().to_path_buf();
     let service = IndexService::new(&dir, small());
     let (tx, rx) = mpsc::channel();
     service.set_on_flushed(Box::new(move |ts| {
@@ -185,8 +173,8 @@ fn full_file_rolls_over_and_queries_span_files() {
 
 #[test]
 fn abnormal_exit_drops_files_past_the_checkpoint() {
-    let scratch = tmp_dir("abnormal");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("idxsvc-abnormal");
+    let dir = scratch.path().to_path_buf();
     {
         let service = IndexService::new(&dir, small());
         for i in 0..10 {
@@ -223,8 +211,8 @@ fn abnormal_exit_drops_files_past_the_checkpoint() {
 
 #[test]
 fn retention_deletes_files_behind_the_commit_log_minimum() {
-    let scratch = tmp_dir("expire");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("idxsvc-expire");
+    let dir = scratch.path().to_path_buf();
     let service = IndexService::new(&dir, small());
     for i in 0..10 {
         service.dispatch(&record(i * 100, "k", "", 10_000 + i * 1000));
@@ -244,8 +232,8 @@ fn retention_deletes_files_behind_the_commit_log_minimum() {
 
 #[test]
 fn files_with_the_wrong_size_are_skipped_not_fatal() {
-    let scratch = tmp_dir("badsize");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("idxsvc-badsize");
+    let dir = scratch.path().to_path_buf();
     {
         let service = IndexService::new(&dir, small());
         for i in 0..6 {
@@ -273,8 +261,8 @@ fn files_with_the_wrong_size_are_skipped_not_fatal() {
 
 #[test]
 fn a_garbage_header_is_read_safely_and_the_file_treated_as_full() {
-    let scratch = tmp_dir("badheader");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("idxsvc-badheader");
+    let dir = scratch.path().to_path_buf();
     {
         let service = IndexService::new(&dir, small());
         service.dispatch(&record(0, "k", "", 10_000));
@@ -310,8 +298,8 @@ fn a_garbage_header_is_read_safely_and_the_file_treated_as_full() {
 
 #[test]
 fn an_unwritable_index_dir_sets_the_error_flag() {
-    let scratch = tmp_dir("unwritable");
-    let dir = scratch.0.clone();
+    let scratch = TempDir::new("idxsvc-unwritable");
+    let dir = scratch.path().to_path_buf();
     // A regular file where the index directory should be: no index file can be created.
     let blocked = dir.join("index");
     std::fs::write(&blocked, b"not a dir").unwrap();

@@ -54,7 +54,7 @@ fn golden_config_files_round_trip_byte_for_byte() {
     };
     let mut compared = 0;
     for store in STORES {
-        let root = extract_golden(&golden, store, "meta-rt").0;
+        let (_tmp, root, _) = extract_golden(&golden, store, "meta-rt");
         let results = [
             (
                 "topics.json",
@@ -113,7 +113,6 @@ fn golden_config_files_round_trip_byte_for_byte() {
                 compared += 1;
             }
         }
-        let _ = std::fs::remove_dir_all(root.parent().unwrap());
     }
     assert!(compared >= 20, "compared {compared} files");
 }
@@ -133,7 +132,7 @@ fn golden_config_values_are_typed() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("golden_config_values_are_typed") else {
         return;
     };
-    let root = extract_golden(&golden, "main-master", "meta-typed").0;
+    let (_tmp, root, _) = extract_golden(&golden, "main-master", "meta-typed");
 
     let (topics, _) = TopicConfigSerializeWrapper::load_from(&root).unwrap();
     let topics = topics.unwrap();
@@ -218,7 +217,6 @@ fn golden_config_values_are_typed() {
         data.bloom_filter_data.as_ref().unwrap().bit_pos,
         vec![28, 78, 16]
     );
-    let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }
 
 /// Java's `ConfigManager.load`: a corrupt or empty file falls back to `.bak`; new entries land
@@ -228,7 +226,7 @@ fn golden_bak_fallback_and_update() {
     let Some(golden) = ferrocket::testkit::golden_or_skip("golden_bak_fallback_and_update") else {
         return;
     };
-    let root = extract_golden(&golden, "main-master", "meta-bak").0;
+    let (_tmp, root, _) = extract_golden(&golden, "main-master", "meta-bak");
     let topics_path = TopicConfigSerializeWrapper::path(&root);
     let bak_text = std::fs::read_to_string(root.join("config/topics.json.bak")).unwrap();
 
@@ -278,7 +276,6 @@ fn golden_bak_fallback_and_update() {
     let (none, source) = ConsumerOffsetTable::load_from(&empty).unwrap();
     assert!(none.is_none());
     assert_eq!(source, LoadSource::Absent);
-    let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }
 
 /// Java writes maps in ConcurrentHashMap bucket order, not insertion order: tables built in a
@@ -290,7 +287,7 @@ fn golden_write_order_is_javas_not_insertion_order() {
     else {
         return;
     };
-    let root = extract_golden(&golden, "main-master", "meta-order").0;
+    let (_tmp, root, _) = extract_golden(&golden, "main-master", "meta-order");
     let java_topics = std::fs::read_to_string(TopicConfigSerializeWrapper::path(&root)).unwrap();
     let (topics, _) = TopicConfigSerializeWrapper::load_from(&root).unwrap();
     let topics = topics.unwrap();
@@ -328,5 +325,4 @@ fn golden_write_order_is_javas_not_insertion_order() {
         }
     }
     assert_eq!(fastjson::encode_pretty(&rebuilt), java_offsets);
-    let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }

@@ -13,6 +13,9 @@ use ferrocket::store::message::MessageExtBrokerInner;
 use std::path::PathBuf;
 use std::time::Duration;
 
+// The including test binary declares `mod support;` too (one copy per binary).
+use crate::support::TempDir;
+
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `PullSysFlag` bits.
@@ -25,20 +28,28 @@ pub struct TestBroker {
     pub client: RemotingClient,
     pub addr: String,
     pub dir: PathBuf,
+    /// The temp dir `dir` lives in when this broker made it ([`TestBroker::start`]): removed
+    /// when the broker is dropped, pass or fail. Last field, so it goes after the broker.
+    scratch: Option<TempDir>,
 }
 
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrocket-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A stopped broker's store, kept to reopen with [`TestBroker::reopen`]; its temp dir (if the
+/// broker made one) is removed when this is dropped.
+pub struct KeptStore {
+    pub dir: PathBuf,
+    scratch: Option<TempDir>,
 }
 
 impl TestBroker {
+    /// A broker on a fresh store in a temp dir named after `name`, removed when it is dropped.
     pub async fn start(name: &str, tweak: impl FnOnce(&mut BrokerSettings)) -> TestBroker {
-        let dir = temp_dir(name);
-        Self::start_in(dir, tweak).await
+        let scratch = TempDir::new(name);
+        let mut b = Self::start_in(scratch.path().to_path_buf(), tweak).await;
+        b.scratch = Some(scratch);
+        b
     }
 
+    /// A broker on the store in `dir`, which the caller owns (and removes).
     pub async fn start_in(dir: PathBuf, tweak: impl FnOnce(&mut BrokerSettings)) -> TestBroker {
         let running = ferrocket::testkit::start_test_broker(&dir, tweak).await;
         let addr = running.local_addrs[0].to_string();
@@ -47,7 +58,15 @@ impl TestBroker {
             client: RemotingClient::new(ClientConfig::default()),
             addr,
             dir,
+            scratch: None,
         }
+    }
+
+    /// A broker on a store an earlier one left with [`TestBroker::stop_keeping_store`].
+    pub async fn reopen(store: KeptStore, tweak: impl FnOnce(&mut BrokerSettings)) -> TestBroker {
+        let mut b = Self::start_in(store.dir, tweak).await;
+        b.scratch = store.scratch;
+        b
     }
 
     pub fn create_topic(&self, topic: &str, queues: i32) {
@@ -99,16 +118,19 @@ impl TestBroker {
         self.invoke(pull_request(header)).await
     }
 
+    /// Stops the broker; its temp dir, if it made one, goes with it.
     pub async fn shutdown(self) {
-        let dir = self.stop_keeping_store().await;
-        let _ = std::fs::remove_dir_all(&dir);
+        drop(self.stop_keeping_store().await);
     }
 
-    /// Stops the broker and returns its store directory, left in place to reopen.
-    pub async fn stop_keeping_store(self) -> PathBuf {
+    /// Stops the broker and returns its store, left in place to reopen.
+    pub async fn stop_keeping_store(self) -> KeptStore {
         self.client.shutdown();
         self.running.shutdown().await;
-        self.dir
+        KeptStore {
+            dir: self.dir,
+            scratch: self.scratch,
+        }
     }
 }
 

@@ -31,19 +31,22 @@ pub fn extract_store(golden: &Path, name: &str, into: &Path) -> PathBuf {
 pub const STORES: [&str; 4] = ["main-master", "crash-master", "ha-master", "ha-slave"];
 
 /// Extracts `store/<name>.tar.gz` of the golden corpus with the system tar (sparse files) into
-/// a fresh temp dir named after `test`, and returns (store root, manifest). Callers remove
-/// `root.parent()` when done.
-pub fn extract_golden(golden: &Path, name: &str, test: &str) -> (PathBuf, serde_json::Value) {
-    let tmp = std::env::temp_dir().join(format!("ferrocket-{test}-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).expect("create temp dir");
-    extract_store(golden, name, &tmp);
+/// a fresh temp dir named after `test`, and returns (that dir, store root, manifest). The store
+/// is removed when the dir is dropped: callers keep it bound while they read the store.
+pub fn extract_golden(
+    golden: &Path,
+    name: &str,
+    test: &str,
+) -> (TempDir, PathBuf, serde_json::Value) {
+    let tmp = TempDir::new(&format!("{test}-{name}"));
+    extract_store(golden, name, tmp.path());
     let manifest_path = golden.join("store").join(format!("{name}.manifest.json"));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(manifest_path).expect("read manifest"))
             .expect("manifest is JSON");
     let top = manifest["tar_top_dir"].as_str().unwrap_or(name).to_string();
-    (tmp.join(top), manifest)
+    let root = tmp.path().join(top);
+    (tmp, root, manifest)
 }
 
 /// A manifest number as i64.

@@ -36,7 +36,9 @@ pub fn free_broker_port(ip: &str) -> u16 {
     }
 }
 
-/// A fresh directory under the system temp dir, removed on drop.
+/// A fresh directory under the system temp dir, removed on drop: when the test ends, pass or
+/// fail (drop runs on unwind too). Every test and bench that writes files works in one; keep it
+/// bound for as long as anything uses the directory.
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
