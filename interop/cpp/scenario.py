@@ -287,10 +287,11 @@ def main():
         if counts_reached(False):
             break
         # With losses inside the client the exact counts never come: stop once the allowed
-        # counts are reached and nothing was delivered for 15 s (longer than the 10 s delay of
-        # a first redelivery), so no redelivery still on its way is counted as lost.
+        # counts are reached and nothing was delivered for 45 s, so that no redelivery still
+        # on its way is counted as lost (the first comes 10 s after its send-back; a failed
+        # rebalance can leave the retry queue unpulled until the next one, 20 s later).
         quiet = time.monotonic() - max(c.last_delivery for c in collectors.values())
-        if quiet >= 15 and counts_reached(True):
+        if quiet >= 45 and counts_reached(True):
             break
         time.sleep(0.5)
     time.sleep(1)  # let stragglers (duplicates) show
