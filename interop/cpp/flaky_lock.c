@@ -12,8 +12,8 @@
  *   gcc -shared -fPIC -O2 -o /tmp/flaky_lock.so interop/cpp/flaky_lock.c -ldl
  *   LD_PRELOAD=/tmp/flaky_lock.so FLAKY_LOCK_PERMILLE=500 cargo test --test interop_cpp
  *
- * (500 per mille: in a 20k-message run about 30 client requests fail, now and then a oneway
- * send among them.)
+ * (500 per mille: in a 20k-message run a few dozen client requests fail, now and then a
+ * oneway send among them.)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
