@@ -354,7 +354,15 @@ pub fn reply_unless_oneway(
     if !request.is_oneway() {
         return Some(response);
     }
-    if response.code != response_code::SUCCESS {
+    // These three answer a message that was stored (only its flush or replication is late).
+    let stored = matches!(
+        response.code,
+        response_code::SUCCESS
+            | response_code::FLUSH_DISK_TIMEOUT
+            | response_code::FLUSH_SLAVE_TIMEOUT
+            | response_code::SLAVE_NOT_AVAILABLE
+    );
+    if !stored {
         let n = UNSTORED_ONEWAY.fetch_add(1, Ordering::Relaxed) + 1;
         if n % 1000 == 1 {
             tracing::warn!(
@@ -401,6 +409,19 @@ mod tests {
         assert_eq!(limiter.in_flight(), 0);
         assert!(limiter.try_acquire().is_some());
         assert!(SendLimiter::new(0).try_acquire().is_none());
+    }
+
+    #[test]
+    fn a_oneway_request_gets_no_reply_whatever_the_outcome() {
+        let request = RemotingCommand::request(crate::remoting::request_code::SEND_MESSAGE, None);
+        let busy = RemotingCommand::system_busy_rejected(&request);
+        let answered = reply_unless_oneway(&request, busy.clone()).expect("a reply");
+        assert_eq!(answered.code, busy.code);
+        let mut oneway = request.clone();
+        oneway.mark_oneway();
+        assert!(reply_unless_oneway(&oneway, busy).is_none());
+        let ok = RemotingCommand::response_to(&oneway, response_code::SUCCESS, None);
+        assert!(reply_unless_oneway(&oneway, ok).is_none());
     }
 
     #[test]
