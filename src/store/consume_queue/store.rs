@@ -166,16 +166,20 @@ impl ConsumeQueueStore {
             return Ok(cq);
         }
         check_queue_name(topic, queue_id)?;
-        let mut table = self.write();
+        Ok(self.table_entry(&mut self.write(), topic, queue_id))
+    }
+
+    /// The queue in `table` (write-locked by the caller), put there empty when absent.
+    fn table_entry(&self, table: &mut Table, topic: &str, queue_id: i32) -> Arc<ConsumeQueue> {
         let queues = table.entry(topic.to_string()).or_default();
-        Ok(Arc::clone(queues.entry(queue_id).or_insert_with(|| {
+        Arc::clone(queues.entry(queue_id).or_insert_with(|| {
             Arc::new(ConsumeQueue::new(
                 &self.dir,
                 topic,
                 queue_id,
                 self.file_size,
             ))
-        })))
+        }))
     }
 
     /// A snapshot of all queues.
@@ -269,15 +273,7 @@ impl ConsumeQueueStore {
             return Ok(());
         }
         self.destroy_doomed(|cq| cq.topic() == req.topic);
-        let queues = table.entry(req.topic.clone()).or_default();
-        queues.entry(req.queue_id).or_insert_with(|| {
-            Arc::new(ConsumeQueue::new(
-                &self.dir,
-                &req.topic,
-                req.queue_id,
-                self.file_size,
-            ))
-        });
+        self.table_entry(&mut table, &req.topic, req.queue_id);
         Ok(())
     }
 
