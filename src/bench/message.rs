@@ -72,6 +72,29 @@ impl UniqIdGenerator {
     }
 }
 
+/// Java's default `rocketmq.message.compressLevel`.
+pub const COMPRESS_LEVEL: u32 = 5;
+
+/// A body compressed as a Java producer does it, `ZlibCompressor.compress(body, 5)`: a zlib
+/// stream (header, deflate, adler32).
+pub fn compress_body(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(body.len() / 4 + 16),
+        flate2::Compression::new(COMPRESS_LEVEL),
+    );
+    encoder.write_all(body)?;
+    encoder.finish()
+}
+
+/// A random number from std's hasher seed (an id generator's salt, a start queue).
+pub fn random_u32() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish() as u32
+}
+
 /// Epoch ms of 00:00 on the first day of `now_ms`'s month, UTC (Java uses the default time
 /// zone; the id only needs a monotonic time within the month).
 pub fn month_start_ms(now_ms: i64) -> i64 {

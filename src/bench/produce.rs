@@ -7,7 +7,6 @@
 //! every request; its CRC is computed once.
 
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -28,7 +27,8 @@ use crate::store::message::sys_flag::{COMPRESSED_FLAG, COMPRESSION_ZLIB_TYPE};
 
 use super::conn_cache::{ClientsGuard, ConnCache};
 use super::message::{
-    batch_item_len, body_crc, put_batch_item, write_send_properties, UniqIdGenerator,
+    batch_item_len, body_crc, compress_body, put_batch_item, random_u32, write_send_properties,
+    UniqIdGenerator,
 };
 use super::pacer::Pacer;
 use super::route::{self, QueueTarget, AUTO_CREATE_TOPIC, DEFAULT_TOPIC_QUEUE_NUMS};
@@ -188,23 +188,6 @@ fn template(args: &ProduceArgs, q: &QueueTarget, sys_flag: i32) -> ExtFields {
     .to_ext_fields()
 }
 
-/// Java's default `rocketmq.message.compressLevel`.
-const COMPRESS_LEVEL: u32 = 5;
-
-/// `ZlibCompressor.compress(body, 5)`: a zlib stream (header, deflate, adler32).
-fn zlib(body: &[u8]) -> Result<Bytes, BenchError> {
-    use std::io::Write as _;
-    let mut encoder = flate2::write::ZlibEncoder::new(
-        Vec::with_capacity(body.len() / 4 + 16),
-        flate2::Compression::new(COMPRESS_LEVEL),
-    );
-    encoder
-        .write_all(body)
-        .and_then(|()| encoder.finish())
-        .map(Bytes::from)
-        .map_err(|e| BenchError::Usage(format!("cannot compress the body: {e}")))
-}
-
 /// A body of `size` printable bytes.
 fn make_body(size: usize) -> Bytes {
     const PATTERN: &[u8] = b"ferrocket-bench-0123456789abcdefghijklmnopqrstuvwxyz";
@@ -279,15 +262,20 @@ pub async fn run(args: ProduceArgs) -> Result<BenchReport, BenchError> {
             local_ip.get_or_insert(conn.local_addr().ip());
         }
     }
-    let salt = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish() as u32;
-    let ids = UniqIdGenerator::new(local_ip.unwrap_or(IpAddr::from([127, 0, 0, 1])), salt);
+    let ids = UniqIdGenerator::new(
+        local_ip.unwrap_or(IpAddr::from([127, 0, 0, 1])),
+        random_u32(),
+    );
 
     let original = make_body(args.size);
     let compress = !args.no_compress && args.batch == 1 && args.size >= args.compress_over;
     let (body, sys_flag) = if compress {
-        (zlib(&original)?, COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE)
+        let compressed = compress_body(&original)
+            .map_err(|e| BenchError::Usage(format!("cannot compress the body: {e}")))?;
+        (
+            Bytes::from(compressed),
+            COMPRESSED_FLAG | COMPRESSION_ZLIB_TYPE,
+        )
     } else {
         (original, 0)
     };

@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::query_msg_by_key::records;
 use super::table::human_millis;
 use super::{Admin, AdminError, AdminResult, TIMEOUT};
-use ferrocket::bench::message::UniqIdGenerator;
+use ferrocket::bench::message::{compress_body, random_u32, UniqIdGenerator};
 use ferrocket::protocol::body::now_millis;
 use ferrocket::protocol::header::{
     ConsumeMessageDirectlyResultRequestHeader, SendMessageRequestHeaderV2,
@@ -52,7 +52,6 @@ const RESEND_PRODUCER_GROUP: &str = "ReSendMsgById";
 /// Java producer defaults: bodies from 4 KiB on are zlib-compressed at level 5, queues of a
 /// topic created on the fly, and 2 retries of a failed synchronous send.
 const COMPRESS_OVER: usize = 4 * 1024;
-const COMPRESS_LEVEL: u32 = 5;
 const DEFAULT_TOPIC_QUEUE_NUMS: i32 = 4;
 const SEND_ATTEMPTS: usize = 3;
 
@@ -302,7 +301,7 @@ async fn send_again(admin: &Admin, record: &StoredRecord<'_>) -> AdminResult<Sen
     let mut body = plain_body(record);
     let mut flag = 0;
     if body.len() >= COMPRESS_OVER {
-        if let Some(compressed) = zlib(&body) {
+        if let Ok(compressed) = compress_body(&body) {
             body = compressed;
             flag |= sys_flag::COMPRESSED_FLAG | sys_flag::COMPRESSION_ZLIB_TYPE;
         }
@@ -392,23 +391,6 @@ async fn send_again(admin: &Admin, record: &StoredRecord<'_>) -> AdminResult<Sen
         });
     }
     Err(last_error)
-}
-
-/// A random number (the start queue, the id generator's salt), from std's hasher seed.
-fn random_u32() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish() as u32
-}
-
-fn zlib(body: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::ZlibEncoder::new(
-        Vec::with_capacity(body.len() / 2),
-        flate2::Compression::new(COMPRESS_LEVEL),
-    );
-    encoder.write_all(body).ok()?;
-    encoder.finish().ok()
 }
 
 /// The record's body as the producer wrote it (inflated when stored compressed).
